@@ -1,0 +1,1 @@
+"""One module per ``authtrace`` sub-command; each exposes ``register(subparsers)``."""
