@@ -79,4 +79,4 @@ class Event:
 
     def size(self) -> int:
         """Bytes this event takes as compact JSON; what the ring buffer budgets."""
-        return len(json.dumps(self.to_json(), separators=(",", ":")).encode())
+        return len(json.dumps(self.to_json(), separators=(",", ":"), ensure_ascii=False).encode())
