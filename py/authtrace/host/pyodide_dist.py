@@ -198,8 +198,12 @@ def build(root: Path | None = None, out: Path | None = None, *, quiet: bool = Fa
     return report
 
 
-def is_built(root: Path | None = None) -> bool:
+def is_fresh(root: Path | None = None) -> bool:
+    """Built, and the authtrace wheel in it is newer than every source file."""
     root = root or project_root()
-    return (root / "static" / "pyodide" / "pyodide-lock.json").exists() and (
-        root / "static" / "pyscript" / "core.js"
-    ).exists()
+    lock = root / "static" / "pyodide" / "pyodide-lock.json"
+    if not lock.exists() or not (root / "static" / "pyscript" / "core.js").exists():
+        return False
+    sources = [p for p in (root / "py" / "authtrace").rglob("*") if p.suffix in (".py", ".json")]
+    sources.append(root / "static" / "pyodide-requirements.txt")
+    return max(p.stat().st_mtime for p in sources) < lock.stat().st_mtime

@@ -1,0 +1,24 @@
+"""``authtrace pyodide build``: assemble the offline Pyodide + PyScript files under static/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..cli import UsageError
+from ..pyodide_dist import DistError, build, project_root
+
+
+def register(sub) -> None:
+    p = sub.add_parser("pyodide", help="manage the local Pyodide distribution")
+    psub = p.add_subparsers(dest="pyodide_command", metavar="ACTION", required=True)
+    b = psub.add_parser("build", help="build static/pyodide (core from npm, pinned pure wheels, authtrace) and static/pyscript")
+    b.add_argument("--root", type=Path, default=None, help="project root (default: this checkout)")
+    b.set_defaults(func=run_build)
+
+
+def run_build(args) -> int:
+    try:
+        build(args.root or project_root())
+    except DistError as exc:
+        raise UsageError(str(exc)) from None
+    return 0
