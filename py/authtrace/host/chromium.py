@@ -35,7 +35,7 @@ def chromedriver_binary() -> str:
     raise FileNotFoundError("ChromeDriver not found: install Debian's `chromium-driver`")
 
 
-def chrome_options(extra: tuple[str, ...] = ()):
+def chrome_options(extra: tuple[str, ...] = (), *, network_log: bool = False):
     from selenium.webdriver.chrome.options import Options
 
     os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must not go online
@@ -43,11 +43,25 @@ def chrome_options(extra: tuple[str, ...] = ()):
     options.binary_location = chromium_binary()
     for flag in (*CHROMIUM_FLAGS, *extra):
         options.add_argument(flag)
+    if network_log:  # every request of every frame and worker, via the performance log
+        options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
     return options
 
 
-def new_driver(extra: tuple[str, ...] = ()):
+def new_driver(extra: tuple[str, ...] = (), *, network_log: bool = False):
     from selenium.webdriver import Chrome
     from selenium.webdriver.chrome.service import Service
 
-    return Chrome(service=Service(chromedriver_binary()), options=chrome_options(extra))
+    return Chrome(service=Service(chromedriver_binary()), options=chrome_options(extra, network_log=network_log))
+
+
+def requested_urls(driver) -> list[str]:
+    """URLs the browser requested since the last call (needs ``network_log=True``)."""
+    import json
+
+    urls = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message.get("method") == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+    return urls

@@ -13,6 +13,7 @@ import importlib
 import sys
 
 from .. import __version__
+from .errors import UsageError
 
 COMMANDS = (
     "trace",
@@ -20,10 +21,6 @@ COMMANDS = (
     "lab",
     "emulate",
 )
-
-
-class UsageError(Exception):
-    """Bad input from the user: printed as ``authtrace: <message>``, exit 2."""
 
 
 def build_parser() -> argparse.ArgumentParser:
