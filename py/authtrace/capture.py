@@ -1,0 +1,246 @@
+"""Turn raw observations from the page into redacted trace events.
+
+The boot shim (``web/recorder/boot.js``) and the client wrappers hand over
+plain records ``{kind, type, mono, wall, payload}`` that may still contain
+tokens. :class:`Capture` keeps what a diagnosis needs (request/response
+pairing, WorkOS grant types and errors, the Convex sync messages that matter,
+token lifetimes) and redacts everything before an :class:`Event` exists. It
+is pure: the tab id and the times come in with the records.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from .event import Event, Kind
+from .jwt import read_claims
+from .redaction import Redactor, fingerprint
+
+# Convex sync messages worth an event; the rest (Ping, ModifyQuerySet, most
+# Transitions) would only bury the story.
+_SYNC_KEEP = {"Connect", "Authenticate", "AuthError", "Transition", "Mutation", "MutationResponse",
+              "Action", "ActionResponse", "FatalError", "Event"}
+
+
+@dataclass
+class _Socket:
+    identity: int = 0
+    transitions: int = 0
+    token_fp: str | None = None
+
+
+@dataclass
+class Capture:
+    tab: str
+    redactor: Redactor = field(default_factory=Redactor)
+    _requests: dict[int, dict[str, Any]] = field(default_factory=dict)
+    _sockets: dict[int, _Socket] = field(default_factory=dict)
+
+    # -- entry point ----------------------------------------------------------
+    def observe(self, raw: dict[str, Any]) -> list[Event]:
+        """Events for one raw observation (often one, sometimes none)."""
+        kind, type_ = raw.get("kind"), raw.get("type")
+        payload = dict(raw.get("payload") or {})
+        mono, wall = float(raw.get("mono", 0.0)), float(raw.get("wall", 0.0))
+        handler = getattr(self, f"_{kind}_{str(type_).replace('-', '_')}", None)
+        if handler is not None:
+            produced = handler(payload, mono, wall)
+        else:
+            produced = [(Kind(kind) if kind in Kind._value2member_map_ else Kind.NOTE, str(type_), payload)]
+        return [self._event(k, t, p, mono, wall) for k, t, p in produced]
+
+    def _event(self, kind: Kind, type_: str, payload: dict, mono: float, wall: float) -> Event:
+        return self.redactor.event(Event(self.tab, mono, wall, kind, type_, payload))
+
+    # -- fetch ------------------------------------------------------------------
+    def _fetch_request(self, p: dict, mono: float, wall: float):
+        out = {"request": p.get("request"), "method": p.get("method"), "url": p.get("url"),
+               **self._page(p)}
+        if p.get("auth"):
+            out["auth"] = True
+            out["credentials"] = p.get("credentials")
+            out["has_session_cookie"] = p.get("hasSessionCookie")
+            out.update(self._auth_body(p.get("body")))
+        self._requests[p.get("request")] = {"mono": mono, "auth": bool(p.get("auth")),
+                                             "grant_type": out.get("grant_type")}
+        return [(Kind.FETCH, "request", out)]
+
+    def _fetch_request_body(self, p: dict, mono: float, wall: float):
+        info = self._auth_body(p.get("body"))
+        req = self._requests.get(p.get("request"))
+        if req is not None and info.get("grant_type"):
+            req["grant_type"] = info["grant_type"]
+        return [(Kind.FETCH, "request-body", {"request": p.get("request"), **info})]
+
+    def _fetch_response(self, p: dict, mono: float, wall: float):
+        req = self._requests.pop(p.get("request"), {})
+        out = {"request": p.get("request"), "status": p.get("status"), "ok": p.get("ok"),
+               "duration_ms": _ms(p.get("durationMs")), **self._page(p)}
+        if req.get("auth"):
+            out["auth"] = True
+            out["grant_type"] = req.get("grant_type")
+            out.update(self._auth_response(p.get("body"), wall))
+        return [(Kind.FETCH, "response", out)]
+
+    def _fetch_error(self, p: dict, mono: float, wall: float):
+        req = self._requests.pop(p.get("request"), {})
+        out = {"request": p.get("request"), "name": p.get("name"), "message": p.get("message"),
+               "duration_ms": _ms(p.get("durationMs")), **self._page(p)}
+        if req.get("auth"):
+            out["auth"] = True
+            out["grant_type"] = req.get("grant_type")
+        return [(Kind.FETCH, "error", out)]
+
+    @staticmethod
+    def _page(p: dict) -> dict:
+        page = p.get("page") or {}
+        return {"visibility": page.get("visibility"), "online": page.get("online")}
+
+    def _auth_body(self, body: Any) -> dict:
+        data = _json_object(body)
+        if data is None:
+            return {"body_readable": body is None}
+        out = {"grant_type": data.get("grant_type"), "client_id": data.get("client_id"),
+               "refresh_token_sent": bool(data.get("refresh_token"))}
+        if data.get("refresh_token"):
+            out["refresh_token"] = data["refresh_token"]  # redacted to a fingerprint below
+        if data.get("organization_id"):
+            out["organization_id"] = data["organization_id"]
+        return out
+
+    def _auth_response(self, body: Any, wall: float) -> dict:
+        data = _json_object(body)
+        if data is None:
+            return {"body_json": False}
+        if "error" in data or "error_description" in data:
+            return {"workos_error": data.get("error"), "workos_error_description": data.get("error_description")}
+        out: dict[str, Any] = {}
+        token = data.get("access_token")
+        if isinstance(token, str):
+            out["access_token"] = token
+            claims = read_claims(token)
+            if claims and claims.exp is not None:
+                out["expires_in_s"] = round(claims.exp - wall / 1000, 1)
+        if data.get("refresh_token"):
+            out["refresh_token"] = data["refresh_token"]
+        user = data.get("user")
+        if isinstance(user, dict):
+            out["user_id"] = user.get("id")
+        out["organization_id"] = data.get("organization_id")
+        out["authentication_method"] = data.get("authentication_method")
+        return out
+
+    # -- websocket / Convex sync --------------------------------------------------
+    def _websocket_create(self, p: dict, mono: float, wall: float):
+        if p.get("sync"):
+            self._sockets[p.get("socket")] = _Socket()
+        return [(Kind.WEBSOCKET, "create", {"socket": p.get("socket"), "url": p.get("url"), "sync": p.get("sync"),
+                                            **self._page(p)})]
+
+    def _websocket_open(self, p: dict, mono: float, wall: float):
+        return [(Kind.WEBSOCKET, "open", {"socket": p.get("socket"), "sync": p.get("sync"), **self._page(p)})]
+
+    def _websocket_error(self, p: dict, mono: float, wall: float):
+        return [(Kind.WEBSOCKET, "error", {"socket": p.get("socket"), "sync": p.get("sync"), **self._page(p)})]
+
+    def _websocket_close(self, p: dict, mono: float, wall: float):
+        return [(Kind.WEBSOCKET, "close", {"socket": p.get("socket"), "sync": p.get("sync"), "code": p.get("code"),
+                                           "reason": p.get("reason"), "was_clean": p.get("wasClean"), **self._page(p)})]
+
+    def _websocket_send(self, p: dict, mono: float, wall: float):
+        return self._sync(p, "send", wall)
+
+    def _websocket_receive(self, p: dict, mono: float, wall: float):
+        return self._sync(p, "receive", wall)
+
+    def _sync(self, p: dict, direction: str, wall: float):
+        msg = _json_object(p.get("data"))
+        if msg is None or msg.get("type") not in _SYNC_KEEP:
+            return []
+        socket_id = p.get("socket")
+        sock = self._sockets.setdefault(socket_id, _Socket())
+        kind = msg["type"]
+        base = {"socket": socket_id, "direction": direction}
+        if kind == "Connect":
+            return [(Kind.CONVEX, "Connect", {**base, "connection_count": msg.get("connectionCount"),
+                                              "last_close_reason": msg.get("lastCloseReason"),
+                                              "session_id": msg.get("sessionId")})]
+        if kind == "Authenticate":
+            out = {**base, "token_type": msg.get("tokenType"), "base_version": msg.get("baseVersion")}
+            value = msg.get("value")
+            if msg.get("tokenType") == "User" and isinstance(value, str):
+                out["token"] = value
+                sock.token_fp = fingerprint(value)
+                claims = read_claims(value)
+                if claims and claims.exp is not None:
+                    out["iat"], out["exp"] = claims.iat, claims.exp
+                    out["seconds_left"] = round(claims.exp - wall / 1000, 1)
+                    out["expired_when_sent"] = claims.exp <= wall / 1000
+            return [(Kind.CONVEX, "Authenticate", out)]
+        if kind == "AuthError":
+            return [(Kind.CONVEX, "AuthError", {**base, "error": msg.get("error"), "base_version": msg.get("baseVersion"),
+                                                "auth_update_attempted": msg.get("authUpdateAttempted")})]
+        if kind == "Transition":
+            start, end = msg.get("startVersion") or {}, msg.get("endVersion") or {}
+            sock.transitions += 1
+            changed = end.get("identity", 0) != start.get("identity", 0)
+            sock.identity = end.get("identity", sock.identity)
+            if not changed and sock.transitions > 1:
+                return []
+            return [(Kind.CONVEX, "Transition", {**base, "identity_from": start.get("identity"),
+                                                 "identity_to": end.get("identity"), "identity_changed": changed,
+                                                 "query_set": end.get("querySet"), "first": sock.transitions == 1,
+                                                 "queries": len(msg.get("modifications") or [])})]
+        if kind in ("Mutation", "Action"):
+            return [(Kind.CONVEX, kind, {**base, "request_id": msg.get("requestId"), "udf_path": msg.get("udfPath")})]
+        if kind in ("MutationResponse", "ActionResponse"):
+            out = {**base, "request_id": msg.get("requestId"), "success": msg.get("success")}
+            if not msg.get("success"):
+                out["error"] = msg.get("result") if isinstance(msg.get("result"), str) else None
+            return [(Kind.CONVEX, kind, out)]
+        if kind == "FatalError":
+            return [(Kind.CONVEX, "FatalError", {**base, "error": msg.get("error")})]
+        if kind == "Event":
+            return [(Kind.CONVEX, "ClientEvent", {**base, "event_type": msg.get("eventType")})]
+        return []
+
+    # -- storage ------------------------------------------------------------------
+    def _storage_setItem(self, p: dict, mono: float, wall: float):
+        return [(Kind.STORAGE, "setItem", {"area": p.get("area"), "key": p.get("key"), "value": p.get("value")})]
+
+    def _storage_removeItem(self, p: dict, mono: float, wall: float):
+        return [(Kind.STORAGE, "removeItem", {"area": p.get("area"), "key": p.get("key"), "existed": p.get("existed")})]
+
+    def _storage_storage_event(self, p: dict, mono: float, wall: float):
+        key = p.get("key")
+        removed = p.get("newValue") is None
+        return [(Kind.STORAGE, "storage-event", {"key": key, "from_other_tab": True,
+                                                 "change": "clear" if key is None else ("removed" if removed else "set"),
+                                                 "oldValue": p.get("oldValue"), "newValue": p.get("newValue")})]
+
+    # -- the rest -------------------------------------------------------------------
+    def _lifecycle_boot(self, p: dict, mono: float, wall: float):
+        url = p.get("url") or ""
+        return [(Kind.LIFECYCLE, "boot", {"visibility": p.get("visibility"), "online": p.get("online"),
+                                          "was_discarded": p.get("wasDiscarded"), "path": urlsplit(url).path,
+                                          "has_session_cookie": p.get("hasSessionCookie"),
+                                          "user_agent": p.get("userAgent")})]
+
+
+def _ms(value: Any) -> float | None:
+    return round(float(value), 1) if isinstance(value, (int, float)) else None
+
+
+def _json_object(text: Any) -> dict | None:
+    if isinstance(text, dict):
+        return text
+    if not isinstance(text, str) or not text.lstrip().startswith("{"):
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None

@@ -1,0 +1,306 @@
+/*
+ * authtrace boot shim: the first script on the page (classic, synchronous).
+ *
+ * It observes the page from its first moment, before Pyodide is ready (which
+ * takes seconds), and hands every observation to the Python recorder once it
+ * attaches. Until then observations wait in a bounded queue ("no blind start").
+ *
+ * Fail-open is the rule: the app's fetch and WebSocket get the native objects,
+ * results, errors and timing; every observer runs inside try/catch, and a
+ * failure in one becomes an "observer-error" note, never an app error.
+ *
+ * Observations are raw (they may contain tokens) and live only in this
+ * in-memory hand-off queue for milliseconds; the Python recorder redacts them
+ * before anything is kept, persisted, broadcast or exported.
+ */
+(function () {
+  "use strict";
+  var g = globalThis;
+  if (g.__authtrace && g.__authtrace.installed) return;
+
+  var perf = g.performance;
+  var now = function () { return perf.now(); };
+  var wall = function () { return Date.now(); };
+  var MAX_QUEUE = 5000;
+  var AUTH_PATH = /\/user_management\/authenticate(?:$|[?#])/;
+  var SYNC_PATH = /\/api\/[^/]+\/sync(?:$|[?#])/;
+  var RT_KEY = /^workos:refresh-token/;
+  var LOCK_NAME = "WORKOS_REFRESH_SESSION";
+
+  var at = (g.__authtrace = g.__authtrace || {});
+  at.installed = true;
+  at.version = "1";
+  at.queue = [];
+  at.dropped = 0;
+  at.sink = null;
+  at.flushScheduled = false;
+  at.seq = 0;
+  at.native = { fetch: g.fetch, WebSocket: g.WebSocket };
+
+  function flush() {
+    at.flushScheduled = false;
+    if (!at.sink || at.queue.length === 0) return;
+    var batch = at.queue;
+    at.queue = [];
+    try {
+      at.sink(batch);
+    } catch (err) {
+      // The recorder failed; the page must not notice. Say so in the trace.
+      at.queue.unshift(note("observer-error", { where: "sink", name: err && err.name, message: String(err && err.message) }));
+    }
+  }
+
+  function schedule() {
+    if (at.flushScheduled || !at.sink) return;
+    at.flushScheduled = true;
+    // A macrotask, not a microtask: observing must never run inside the app's
+    // own promise chain ahead of its continuations.
+    setTimeout(flush, 0);
+  }
+
+  function note(type, payload) {
+    return { kind: "note", type: type, mono: now(), wall: wall(), payload: payload, seq: ++at.seq };
+  }
+
+  function emit(kind, type, payload) {
+    if (at.queue.length >= MAX_QUEUE) { at.dropped++; return; }
+    at.queue.push({ kind: kind, type: type, mono: now(), wall: wall(), payload: payload, seq: ++at.seq });
+    schedule();
+  }
+  at.emit = emit;
+
+  function safe(where, fn) {
+    try { return fn(); } catch (err) {
+      try { at.queue.push(note("observer-error", { where: where, name: err && err.name, message: String(err && err.message) })); schedule(); } catch (_) { /* nothing left to do */ }
+      return undefined;
+    }
+  }
+  at.safe = safe;
+
+  // The Python recorder calls this with a function taking a list of observations.
+  at.attach = function (sink) {
+    at.sink = sink;
+    if (at.dropped) at.queue.push(note("dropped-before-attach", { count: at.dropped }));
+    schedule();
+  };
+  at.detach = function () { at.sink = null; };
+
+  function pageState() {
+    return { visibility: document.visibilityState, online: navigator.onLine };
+  }
+  at.pageState = pageState;
+
+  // --- page state --------------------------------------------------------
+  safe("boot", function () {
+    emit("lifecycle", "boot", {
+      visibility: document.visibilityState,
+      online: navigator.onLine,
+      wasDiscarded: !!document.wasDiscarded,
+      url: location.href,
+      userAgent: navigator.userAgent,
+      hasSessionCookie: /(?:^|;\s*)workos-has-session=/.test(document.cookie),
+      timeOrigin: perf.timeOrigin,
+    });
+  });
+  document.addEventListener("visibilitychange", function () {
+    safe("visibilitychange", function () { emit("visibility", "visibilitychange", { state: document.visibilityState }); });
+  }, true);
+  ["freeze", "resume"].forEach(function (name) {
+    document.addEventListener(name, function () {
+      safe(name, function () { emit("lifecycle", name, { visibility: document.visibilityState }); });
+    }, true);
+  });
+  ["pageshow", "pagehide"].forEach(function (name) {
+    g.addEventListener(name, function (e) {
+      safe(name, function () { emit("lifecycle", name, { persisted: !!e.persisted, visibility: document.visibilityState }); });
+    }, true);
+  });
+  ["focus", "blur"].forEach(function (name) {
+    g.addEventListener(name, function (e) {
+      if (e.target !== g) return; // window focus only, not every element
+      safe(name, function () { emit("visibility", name, { visibility: document.visibilityState }); });
+    }, true);
+  });
+  ["online", "offline"].forEach(function (name) {
+    g.addEventListener(name, function () {
+      safe(name, function () { emit("network", name, { online: navigator.onLine }); });
+    }, true);
+  });
+  g.addEventListener("unhandledrejection", function (e) {
+    safe("unhandledrejection", function () {
+      var r = e.reason;
+      emit("note", "unhandledrejection", { name: r && r.name, message: r && r.message !== undefined ? String(r.message) : String(r) });
+    });
+  }, true);
+  // A wall-clock jump against the monotonic clock (laptop sleep) shows as a
+  // gap between their deltas; one cheap tick a second measures it.
+  (function () {
+    var lastMono = now(), lastWall = wall();
+    setInterval(function () {
+      safe("clock", function () {
+        var m = now(), w = wall();
+        var jump = (w - lastWall) - (m - lastMono);
+        if (Math.abs(jump) > 2000) emit("lifecycle", "clock-jump", { jumpMs: Math.round(jump), visibility: document.visibilityState });
+        lastMono = m; lastWall = w;
+      });
+    }, 1000);
+  })();
+
+  // --- locks ---------------------------------------------------------------
+  function lockState(label, id) {
+    if (!navigator.locks || !navigator.locks.query) return;
+    navigator.locks.query().then(function (s) {
+      safe("locks", function () {
+        var held = (s.held || []).filter(function (l) { return l.name === LOCK_NAME; }).length;
+        var pending = (s.pending || []).filter(function (l) { return l.name === LOCK_NAME; }).length;
+        emit("lock", "state", { name: LOCK_NAME, at: label, request: id, held: held, pending: pending });
+      });
+    }, function () { /* a query failure says nothing about the app */ });
+  }
+
+  // --- fetch ---------------------------------------------------------------
+  function requestInfo(input, init) {
+    var isReq = typeof Request !== "undefined" && input instanceof Request;
+    var url = isReq ? input.url : String(input && input.href !== undefined ? input.href : input);
+    var method = ((init && init.method) || (isReq && input.method) || "GET").toUpperCase();
+    var body = init && typeof init.body === "string" ? init.body : undefined;
+    var credentials = (init && init.credentials) || (isReq ? input.credentials : undefined);
+    return { url: url, method: method, body: body, isRequestObject: isReq, credentials: credentials };
+  }
+
+  if (typeof at.native.fetch === "function") {
+    var nativeFetch = at.native.fetch;
+    var tracedFetch = function fetch(input, init) {
+      var id = ++at.seq;
+      var info = safe("fetch-request", function () {
+        var r = requestInfo(input, init);
+        var isAuth = AUTH_PATH.test(r.url);
+        var payload = { request: id, url: r.url, method: r.method, auth: isAuth, credentials: r.credentials, page: pageState(),
+          isRequestObject: r.isRequestObject };
+        if (isAuth) {
+          payload.body = r.body;
+          payload.hasSessionCookie = /(?:^|;\s*)workos-has-session=/.test(document.cookie);
+        }
+        emit("fetch", "request", payload);
+        if (isAuth) {
+          lockState("request", id);
+          if (r.isRequestObject && r.body === undefined) {
+            // The body of a Request object can only be read asynchronously, from a clone.
+            input.clone().text().then(function (text) {
+              safe("fetch-request-body", function () { emit("fetch", "request-body", { request: id, body: text }); });
+            }, function () {});
+          }
+        }
+        return { start: now(), auth: isAuth };
+      });
+      var promise = nativeFetch.apply(this, arguments);
+      if (!info) return promise;
+      // Observe the same promise the app gets; never replace it.
+      promise.then(function (response) {
+        safe("fetch-response", function () {
+          var payload = { request: id, status: response.status, ok: response.ok, type: response.type,
+            redirected: response.redirected, durationMs: now() - info.start, page: pageState() };
+          if (info.auth) {
+            lockState("response", id);
+            response.clone().text().then(function (text) {
+              safe("fetch-response-body", function () {
+                payload.body = text;
+                emit("fetch", "response", payload);
+              });
+            }, function (err) {
+              safe("fetch-response-body", function () {
+                payload.bodyError = { name: err && err.name, message: String(err && err.message) };
+                emit("fetch", "response", payload);
+              });
+            });
+          } else {
+            emit("fetch", "response", payload);
+          }
+        });
+      }, function (err) {
+        safe("fetch-error", function () {
+          if (info.auth) lockState("error", id);
+          emit("fetch", "error", { request: id, name: err && err.name, message: err && err.message !== undefined ? String(err.message) : String(err),
+            durationMs: now() - info.start, page: pageState() });
+        });
+      });
+      return promise;
+    };
+    g.fetch = tracedFetch;
+  }
+
+  // --- WebSocket -----------------------------------------------------------
+  if (typeof at.native.WebSocket === "function") {
+    var NativeWS = at.native.WebSocket;
+    var wsSeq = 0;
+    var TracedWebSocket = class WebSocket extends NativeWS {
+      constructor(url, protocols) {
+        // Same arguments, same errors (a bad URL throws here exactly as natively).
+        super(url, protocols === undefined ? undefined : protocols);
+        var self = this;
+        var socket = ++wsSeq;
+        var sync = SYNC_PATH.test(String(url));
+        self.__authtrace = { socket: socket, sync: sync };
+        safe("ws-create", function () { emit("websocket", "create", { socket: socket, url: String(url), sync: sync, page: pageState() }); });
+        this.addEventListener("open", function () {
+          safe("ws-open", function () { emit("websocket", "open", { socket: socket, sync: sync, page: pageState() }); });
+        });
+        this.addEventListener("close", function (e) {
+          safe("ws-close", function () {
+            emit("websocket", "close", { socket: socket, sync: sync, code: e.code, reason: e.reason, wasClean: e.wasClean, page: pageState() });
+          });
+        });
+        this.addEventListener("error", function () {
+          safe("ws-error", function () { emit("websocket", "error", { socket: socket, sync: sync, page: pageState() }); });
+        });
+        if (sync) {
+          this.addEventListener("message", function (e) {
+            if (typeof e.data === "string") emit("websocket", "receive", { socket: socket, sync: true, data: e.data });
+          });
+        }
+      }
+      send(data) {
+        var t = this.__authtrace;
+        if (t && t.sync && typeof data === "string") {
+          var state = this.readyState;
+          safe("ws-send", function () { emit("websocket", "send", { socket: t.socket, sync: true, data: data, readyState: state }); });
+        }
+        return super.send(data);
+      }
+    };
+    g.WebSocket = TracedWebSocket;
+  }
+
+  // --- storage -------------------------------------------------------------
+  if (typeof Storage !== "undefined") {
+    var proto = Storage.prototype;
+    var nativeSet = proto.setItem, nativeRemove = proto.removeItem, nativeClear = proto.clear;
+    var which = function (store) { return store === g.localStorage ? "local" : "session"; };
+    proto.setItem = function setItem(key, value) {
+      var store = this, result = nativeSet.apply(this, arguments);
+      if (RT_KEY.test(String(key))) safe("storage-set", function () { emit("storage", "setItem", { area: which(store), key: String(key), value: String(value) }); });
+      return result;
+    };
+    proto.removeItem = function removeItem(key) {
+      var store = this;
+      var had = RT_KEY.test(String(key)) ? nativeGetItem(store, key) !== null : false;
+      var result = nativeRemove.apply(this, arguments);
+      if (RT_KEY.test(String(key))) safe("storage-remove", function () { emit("storage", "removeItem", { area: which(store), key: String(key), existed: had }); });
+      return result;
+    };
+    proto.clear = function clear() {
+      var store = this;
+      var result = nativeClear.apply(this, arguments);
+      safe("storage-clear", function () { emit("storage", "clear", { area: which(store) }); });
+      return result;
+    };
+    var nativeGet = proto.getItem;
+    var nativeGetItem = function (store, key) { try { return nativeGet.call(store, key); } catch (_) { return null; } };
+    g.addEventListener("storage", function (e) {
+      if (e.key !== null && !RT_KEY.test(e.key)) return;
+      safe("storage-event", function () {
+        emit("storage", "storage-event", { key: e.key, oldValue: e.oldValue, newValue: e.newValue, fromOtherTab: true });
+      });
+    }, true);
+  }
+})();
