@@ -26,6 +26,8 @@
   var SYNC_PATH = /\/api\/[^/]+\/sync(?:$|[?#])/;
   var RT_KEY = /^workos:refresh-token/;
   var LOCK_NAME = "WORKOS_REFRESH_SESSION";
+  // authtrace's own runtime downloads (Pyodide, PyScript, wheels) are not the app's story.
+  var IGNORE = /\/(?:pyodide|pyscript)\/|\.whl(?:$|\?)/;
 
   var at = (g.__authtrace = g.__authtrace || {});
   at.installed = true;
@@ -89,6 +91,52 @@
     return { visibility: document.visibilityState, online: navigator.onLine };
   }
   at.pageState = pageState;
+
+
+  // --- persistent store (IndexedDB) ------------------------------------------
+  // Only the Python recorder writes here, and only redacted event JSON.
+  at.store = (function () {
+    var DB = "authtrace", STORE = "events", dbp = null;
+    function open() {
+      if (dbp) return dbp;
+      dbp = new Promise(function (resolve, reject) {
+        if (!g.indexedDB) { reject(new Error("IndexedDB unavailable")); return; }
+        var req = g.indexedDB.open(DB, 1);
+        req.onupgradeneeded = function () { req.result.createObjectStore(STORE, { autoIncrement: true }); };
+        req.onsuccess = function () { resolve(req.result); };
+        req.onerror = function () { reject(req.error); };
+      });
+      return dbp;
+    }
+    function tx(mode, fn) {
+      return open().then(function (db) {
+        return new Promise(function (resolve, reject) {
+          var t = db.transaction(STORE, mode), out = fn(t.objectStore(STORE));
+          t.oncomplete = function () { resolve(out && out.result !== undefined ? out.result : undefined); };
+          t.onerror = function () { reject(t.error); };
+          t.onabort = function () { reject(t.error); };
+        });
+      });
+    }
+    return {
+      put: function (records) { return tx("readwrite", function (s) { for (var i = 0; i < records.length; i++) s.add(records[i]); }); },
+      all: function () { return tx("readonly", function (s) { return s.getAll(); }); },
+      count: function () { return tx("readonly", function (s) { return s.count(); }); },
+      clear: function () { return tx("readwrite", function (s) { s.clear(); }); },
+      // Drop the oldest records so at most `keep` remain.
+      trim: function (keep) {
+        return tx("readwrite", function (s) {
+          var c = s.count();
+          c.onsuccess = function () {
+            var extra = c.result - keep;
+            if (extra <= 0) return;
+            var cur = s.openCursor();
+            cur.onsuccess = function () { var k = cur.result; if (k && extra-- > 0) { k.delete(); k.continue(); } };
+          };
+        });
+      },
+    };
+  })();
 
   // --- page state --------------------------------------------------------
   safe("boot", function () {
@@ -174,6 +222,7 @@
       var id = ++at.seq;
       var info = safe("fetch-request", function () {
         var r = requestInfo(input, init);
+        if (IGNORE.test(r.url)) return undefined;
         var isAuth = AUTH_PATH.test(r.url);
         var payload = { request: id, url: r.url, method: r.method, auth: isAuth, credentials: r.credentials, page: pageState(),
           isRequestObject: r.isRequestObject };

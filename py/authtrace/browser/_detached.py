@@ -18,6 +18,10 @@ class Page:
         self.listeners: dict[tuple[str, str], list[Callable]] = defaultdict(list)
         self.visibility_state = "visible"
         self.is_online = True
+        self.sink = None
+        self.persisted: list[str] = []
+        self.sent: list[str] = []
+        self._broadcast_handlers: list[Callable] = []
 
     def advance(self, ms: float) -> None:
         self._mono += ms
@@ -53,3 +57,42 @@ class Page:
     def dispatch(self, target: str, event: str, payload=None) -> None:
         for handler in self.listeners[(target, event)]:
             handler(payload)
+
+    # The shim, the store and the channel, in memory.
+    def shim_present(self) -> bool:
+        return True
+
+    def attach_sink(self, handler) -> bool:
+        self.sink = handler
+        return True
+
+    def detach_sink(self) -> None:
+        self.sink = None
+
+    def emit(self, kind: str, type: str, payload: dict) -> None:
+        if self.sink is not None:
+            mono, wall = self.now()
+            self.sink([{"kind": kind, "type": type, "mono": mono, "wall": wall, "payload": payload}])
+
+    def persist(self, records: list[str]) -> None:
+        self.persisted.extend(records)
+
+    async def load_persisted(self) -> list[str]:
+        return list(self.persisted)
+
+    def trim_persisted(self, keep: int) -> None:
+        del self.persisted[: max(0, len(self.persisted) - keep)]
+
+    async def clear_persisted(self) -> None:
+        self.persisted.clear()
+
+    def broadcast(self, records: list[str]) -> None:
+        self.sent.extend(records)
+
+    def on_broadcast(self, handler) -> None:
+        self._broadcast_handlers.append(handler)
+
+    def deliver(self, records: list[str]) -> None:
+        """What another tab broadcast arrives here."""
+        for handler in self._broadcast_handlers:
+            handler(records)

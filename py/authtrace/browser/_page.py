@@ -4,8 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import json
+
 import js
-from pyodide.ffi import create_proxy
+from pyodide.ffi import JsProxy, create_proxy, to_js
+
+
+def _shim():
+    # getattr with a string: a literal ``js.__authtrace`` would be name-mangled in a class.
+    return getattr(js.globalThis, "__authtrace", None)
+
+
+def _plain(value):
+    """JS observation records to Python dicts and lists."""
+    if isinstance(value, JsProxy):
+        return value.to_py()
+    return value
 
 
 class Page:
@@ -13,6 +27,7 @@ class Page:
 
     def __init__(self) -> None:
         self._proxies = []
+        self._channel = None
 
     def now(self) -> tuple[float, float]:
         """(monotonic ms, wall-clock ms), read together so their gap means something."""
@@ -54,3 +69,72 @@ class Page:
         proxy = create_proxy(handler)
         self._proxies.append(proxy)
         getattr(js, target).addEventListener(event, proxy)
+
+    # -- the boot shim's hand-off queue ------------------------------------------
+    def shim_present(self) -> bool:
+        return _shim() is not None
+
+    def attach_sink(self, handler: Callable[[list], None]) -> bool:
+        shim = _shim()
+        if shim is None:
+            return False
+        proxy = create_proxy(lambda batch: handler(_plain(batch)))
+        self._proxies.append(proxy)
+        shim.attach(proxy)
+        return True
+
+    def detach_sink(self) -> None:
+        shim = _shim()
+        if shim is not None:
+            shim.detach()
+
+    def emit(self, kind: str, type: str, payload: dict) -> None:
+        """Feed an observation through the shim, as the page's own hooks do."""
+        shim = _shim()
+        if shim is not None:
+            shim.emit(kind, type, to_js(payload, dict_converter=js.Object.fromEntries))
+
+    # -- persistence (IndexedDB through the shim) --------------------------------
+    def persist(self, records: list[str]) -> None:
+        shim = _shim()
+        if shim is not None and records:
+            shim.store.put(to_js(records))
+
+    async def load_persisted(self) -> list[str]:
+        shim = _shim()
+        if shim is None:
+            return []
+        try:
+            records = await shim.store.all()
+        except Exception:  # private mode, quota: the recorder goes on in memory
+            return []
+        return [str(r) for r in records.to_py()]
+
+    def trim_persisted(self, keep: int) -> None:
+        shim = _shim()
+        if shim is not None:
+            shim.store.trim(keep)
+
+    async def clear_persisted(self) -> None:
+        shim = _shim()
+        if shim is not None:
+            await shim.store.clear()
+
+    # -- other tabs of this origin --------------------------------------------------
+    def _bc(self):
+        if self._channel is None and hasattr(js, "BroadcastChannel"):
+            self._channel = js.BroadcastChannel.new("authtrace")
+        return self._channel
+
+    def broadcast(self, records: list[str]) -> None:
+        channel = self._bc()
+        if channel is not None and records:
+            channel.postMessage(json.dumps(records))
+
+    def on_broadcast(self, handler: Callable[[list[str]], None]) -> None:
+        channel = self._bc()
+        if channel is None:
+            return
+        proxy = create_proxy(lambda e: handler(json.loads(str(e.data))))
+        self._proxies.append(proxy)
+        channel.addEventListener("message", proxy)

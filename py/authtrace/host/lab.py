@@ -10,8 +10,12 @@ import mimetypes
 from pathlib import Path
 
 from starlette.applications import Starlette
-from starlette.responses import FileResponse, JSONResponse
-from starlette.routing import Mount, Route
+import asyncio
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
 from starlette.staticfiles import StaticFiles
 
 from .. import __version__
@@ -22,11 +26,45 @@ mimetypes.add_type("text/javascript", ".mjs")
 mimetypes.add_type("application/wasm", ".wasm")
 
 
+async def echo(request: Request) -> Response:
+    """Test endpoint: echoes method and body; ``?status=N`` sets the status."""
+    body = await request.body()
+    status = int(request.query_params.get("status", "200"))
+    return JSONResponse({"method": request.method, "body": body.decode("utf-8", "replace")}, status_code=status)
+
+
+async def stream(request: Request) -> StreamingResponse:
+    """Test endpoint: a body sent in ``n`` chunks ``ms`` apart."""
+    n = int(request.query_params.get("n", "5"))
+    ms = int(request.query_params.get("ms", "20"))
+
+    async def chunks():
+        for i in range(n):
+            yield f"chunk{i};".encode()
+            await asyncio.sleep(ms / 1000)
+
+    return StreamingResponse(chunks(), media_type="text/plain")
+
+
+async def ws_echo(ws: WebSocket) -> None:
+    """Test endpoint: a WebSocket that sends every text frame back."""
+    await ws.accept()
+    try:
+        while True:
+            await ws.send_text(await ws.receive_text())
+    except WebSocketDisconnect:
+        pass
+
+
 def create_app(root: Path) -> Starlette:
     web = root / "web"
 
-    async def status_page(request):
-        return FileResponse(web / "status.html", headers={"Cache-Control": "no-store"})
+    def page(name: str):
+        async def serve(request):
+            return FileResponse(web / name, headers={"Cache-Control": "no-store"})
+        return serve
+
+    status_page = page("status.html")
 
     async def health(request):
         return JSONResponse({"authtrace": __version__, "ok": True})
@@ -35,7 +73,12 @@ def create_app(root: Path) -> Starlette:
         routes=[
             Route("/", status_page),
             Route("/status.html", status_page),
+            Route("/recorder.html", page("recorder.html")),
             Route("/__lab/health", health),
+            Route("/__lab/echo", echo, methods=["GET", "POST", "PUT"]),
+            Route("/__lab/stream", stream),
+            WebSocketRoute("/__lab/ws-echo", ws_echo),
+            Mount("/recorder", app=StaticFiles(directory=web / "recorder"), name="recorder"),
             Mount("/static", app=StaticFiles(directory=root / "static"), name="static"),
         ]
     )

@@ -1,0 +1,133 @@
+"""The flight recorder: Python in the page, fed by the boot shim's hooks.
+
+It takes over the shim's queue (observations made before Pyodide was ready
+included), turns each observation into redacted events with
+:class:`~authtrace.capture.Capture`, and keeps them in a bounded ring buffer,
+in IndexedDB (so a reload keeps the story) and shares them with the other tabs
+of the origin over ``BroadcastChannel`` (one timeline, each event tagged with
+its tab). A failure in here becomes a ``note/recorder-error`` event; the page
+never sees it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from .. import __version__
+from ..capture import Capture
+from ..event import Event, Kind
+from ..ringbuffer import RingBuffer
+from ..trace import Trace
+from . import Page
+
+
+class Recorder:
+    def __init__(self, page: Page | None = None, *, max_events: int = 20_000, max_bytes: int = 8_000_000,
+                 persist: bool = True, share: bool = True) -> None:
+        self.page = page or Page()
+        self.tab = self.page.tab_id()
+        self.capture = Capture(self.tab)
+        self.buffer = RingBuffer(max_events, max_bytes)
+        self.persist_enabled = persist
+        self.share_enabled = share
+        self.errors = 0
+        self.restored = 0
+        self._seq = 0
+        self._seen: set[tuple[str, int]] = set()
+        self._listeners: list[Callable[[list[Event]], None]] = []
+        self.started = False
+
+    # -- lifecycle ------------------------------------------------------------------
+    async def start(self) -> bool:
+        """Restore what earlier loads and other tabs stored, then take over the shim."""
+        if self.persist_enabled:
+            for record in await self.page.load_persisted():
+                self._merge(record, restored=True)
+        if self.share_enabled:
+            self.page.on_broadcast(self._on_remote)
+        self.started = self.page.attach_sink(self._on_batch)
+        return self.started
+
+    def subscribe(self, listener: Callable[[list[Event]], None]) -> None:
+        """Call ``listener`` with each batch of new events (own or other tabs')."""
+        self._listeners.append(listener)
+
+    # -- input ------------------------------------------------------------------------
+    def _on_batch(self, batch: list) -> None:
+        new: list[Event] = []
+        for raw in batch:
+            try:
+                events = self.capture.observe(raw)
+            except Exception as exc:  # fail open: the page goes on, the trace says what broke
+                self.errors += 1
+                events = [Event(self.tab, float(raw.get("mono", 0)) if isinstance(raw, dict) else 0.0,
+                                float(raw.get("wall", 0)) if isinstance(raw, dict) else 0.0, Kind.NOTE,
+                                "recorder-error", {"error": type(exc).__name__, "message": str(exc)[:300],
+                                                   "observation": f"{raw.get('kind')}/{raw.get('type')}" if isinstance(raw, dict) else None})]
+            for event in events:
+                self._seq += 1
+                event = event.with_id(self._seq)
+                self._keep(event)
+                new.append(event)
+        if not new:
+            return
+        records = [json.dumps(e.to_json(), separators=(",", ":"), ensure_ascii=False) for e in new]
+        if self.persist_enabled:
+            self.page.persist(records)
+            if len(self.buffer) >= self.buffer.max_events:
+                self.page.trim_persisted(self.buffer.max_events)
+        if self.share_enabled:
+            self.page.broadcast(records)
+        self._notify(new)
+
+    def _on_remote(self, records: list[str]) -> None:
+        new = [e for e in (self._merge(r) for r in records) if e is not None]
+        self._notify(new)
+
+    def _merge(self, record: str, restored: bool = False) -> Event | None:
+        try:
+            event = Event.from_json(json.loads(record))
+        except (ValueError, KeyError, TypeError):
+            return None
+        if event.id is None or (event.tab, event.id) in self._seen:
+            return None
+        if event.tab == self.tab:
+            self._seq = max(self._seq, event.id)  # a reload of this tab continues its numbering
+        self._keep(event)
+        if restored:
+            self.restored += 1
+        return event
+
+    def _keep(self, event: Event) -> None:
+        self._seen.add((event.tab, event.id))
+        self.buffer.append(event)
+
+    def _notify(self, events: list[Event]) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(events)
+            except Exception:
+                self.errors += 1
+
+    # -- output -------------------------------------------------------------------------
+    def events(self) -> list[Event]:
+        return sorted(self.buffer, key=lambda e: (e.wall, e.mono))
+
+    def trace(self) -> Trace:
+        """All tabs' events in wall-clock order, numbered for this export."""
+        mono, wall = self.page.now()
+        trace = Trace({"authtrace_version": __version__, "origin": self.page.origin(), "user_agent": self.page.user_agent(),
+                       "recorded_by": self.tab, "tabs": sorted({e.tab for e in self.buffer}),
+                       "dropped": self.buffer.dropped, "recorder_errors": self.errors, "redacted": True,
+                       "exported_wall": wall})
+        for event in self.events():
+            trace.add(Event(event.tab, event.mono, event.wall, event.kind, event.type,
+                            {**event.payload, "seq": event.id}))
+        return trace
+
+    async def clear(self) -> None:
+        self.buffer.clear()
+        self._seen.clear()
+        if self.persist_enabled:
+            await self.page.clear_persisted()
