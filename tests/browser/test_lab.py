@@ -2,70 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import time
 from urllib.parse import urlsplit
 
-import pytest
+from authtrace.host.chromium import requested_urls
 
-from authtrace.host.chromium import new_driver, requested_urls
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def lab_url():
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "authtrace", "lab", "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = None
-    deadline = time.time() + 120
-    while time.time() < deadline and url is None:
-        line = proc.stdout.readline()
-        if not line and proc.poll() is not None:
-            break
-        m = re.search(r"authtrace lab: (http://\S+)", line)
-        url = m.group(1) if m else None
-    if url is None:
-        proc.kill()
-        pytest.fail(f"authtrace lab did not start: {proc.stdout.read()}")
-    for _ in range(100):  # the URL is printed just before uvicorn binds
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        time.sleep(0.05)
-    yield url
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
-@pytest.fixture
-def driver():
-    d = new_driver(network_log=True)
-    yield d
-    d.quit()
-
-
-def wait_for(driver, script, timeout=60):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = driver.execute_script(script)
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for: {script}\nbrowser log: {driver.get_log('browser')}")
+from .conftest import wait_for
 
 
 READY = "const e = document.getElementById('authtrace-ready'); return e && {...e.dataset};"

@@ -218,7 +218,9 @@
 
   if (typeof at.native.fetch === "function") {
     var nativeFetch = at.native.fetch;
-    var tracedFetch = function fetch(input, init) {
+    // One formal parameter, like the native fetch (fetch.length === 1).
+    var tracedFetch = function fetch(input) {
+      var init = arguments[1];
       var id = ++at.seq;
       var info = safe("fetch-request", function () {
         var r = requestInfo(input, init);

@@ -5,7 +5,9 @@ tests, and the panel) can call ``globalThis.authtrace``:
 
 - ``exportTrace()``: the redacted trace of all tabs as ``authtrace/1`` JSON text;
 - ``stats()``: ``{tab, events, dropped, errors, restored, started}`` as JSON text;
-- ``clear()``: forget the recorded events here and in IndexedDB (a promise).
+- ``clear()``: forget the recorded events here and in IndexedDB (a promise);
+- ``injectFault(mode)``: make the recorder itself fail ("sink" or "observe"),
+  to check that the page does not notice; ``injectFault(null)`` ends it.
 """
 
 from __future__ import annotations
@@ -34,7 +36,10 @@ def _expose(recorder: Recorder) -> None:
     async def clear(*_):
         await recorder.clear()
 
-    api = {"exportTrace": export_trace, "stats": stats, "clear": clear}
+    def inject_fault(mode=None, *_):
+        recorder.fault = None if mode in (None, "", "none") else str(mode)
+
+    api = {"exportTrace": export_trace, "stats": stats, "clear": clear, "injectFault": inject_fault}
     proxies = {name: create_proxy(fn) for name, fn in api.items()}
     _keep.extend(proxies.values())
     obj = to_js(proxies, dict_converter=js.Object.fromEntries)
@@ -43,8 +48,19 @@ def _expose(recorder: Recorder) -> None:
     js.globalThis.authtrace = obj
 
 
+def _limits() -> dict:
+    """``?authtrace_max_events=N&authtrace_max_bytes=N`` on the page URL tighten the caps."""
+    params = js.URLSearchParams.new(js.location.search)
+    out = {}
+    for key in ("max_events", "max_bytes"):
+        value = params.get(f"authtrace_{key}")
+        if value is not None and str(value).isdigit() and int(str(value)) > 0:
+            out[key] = int(str(value))
+    return out
+
+
 async def main(page: Page | None = None) -> Recorder:
-    recorder = Recorder(page)
+    recorder = Recorder(page, **_limits())
     await recorder.start()
     _expose(recorder)
     js.document.dispatchEvent(js.CustomEvent.new("authtrace:ready"))

@@ -37,6 +37,9 @@ class Recorder:
         self._seen: set[tuple[str, int]] = set()
         self._listeners: list[Callable[[list[Event]], None]] = []
         self.started = False
+        # Fault injection for fail-open checks: "sink" breaks the whole hand-off,
+        # "observe" breaks every single observation.
+        self.fault: str | None = None
 
     # -- lifecycle ------------------------------------------------------------------
     async def start(self) -> bool:
@@ -55,9 +58,13 @@ class Recorder:
 
     # -- input ------------------------------------------------------------------------
     def _on_batch(self, batch: list) -> None:
+        if self.fault == "sink":
+            raise RuntimeError("injected recorder fault (sink)")
         new: list[Event] = []
         for raw in batch:
             try:
+                if self.fault == "observe":
+                    raise RuntimeError("injected recorder fault (observe)")
                 events = self.capture.observe(raw)
             except Exception as exc:  # fail open: the page goes on, the trace says what broke
                 self.errors += 1

@@ -74,10 +74,13 @@ def create_app(root: Path) -> Starlette:
             Route("/", status_page),
             Route("/status.html", status_page),
             Route("/recorder.html", page("recorder.html")),
+            Route("/plain.html", page("plain.html")),
             Route("/__lab/health", health),
             Route("/__lab/echo", echo, methods=["GET", "POST", "PUT"]),
             Route("/__lab/stream", stream),
             WebSocketRoute("/__lab/ws-echo", ws_echo),
+            # Echo at a Convex-like sync path, so sync-frame capture can be checked without a backend.
+            WebSocketRoute("/__lab/api/{version}/sync", ws_echo),
             Mount("/recorder", app=StaticFiles(directory=web / "recorder"), name="recorder"),
             Mount("/static", app=StaticFiles(directory=root / "static"), name="static"),
         ]
