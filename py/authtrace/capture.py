@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from .event import Event, Kind
 from .jwt import read_claims
-from .redaction import Redactor, fingerprint
+from .redaction import STORAGE_PREFIXES, Redactor
 
 # Convex sync messages worth an event; the rest (Ping, ModifyQuerySet, most
 # Transitions) would only bury the story.
@@ -38,26 +38,70 @@ class Capture:
     redactor: Redactor = field(default_factory=Redactor)
     _requests: dict[int, dict[str, Any]] = field(default_factory=dict)
     _sockets: dict[int, _Socket] = field(default_factory=dict)
+    _handlers: dict = field(default_factory=dict)
+    _jwt: dict = field(default_factory=dict)
 
     # -- entry point ----------------------------------------------------------
     def observe(self, raw: dict[str, Any]) -> list[Event]:
-        """Events for one raw observation (often one, sometimes none)."""
+        """Events for one raw observation (often one, sometimes none).
+
+        The handlers below know their fields: they fingerprint tokens and
+        redact free text themselves (``_secret``, ``_text``), which is much
+        cheaper than walking the payload. Anything without a handler (the
+        client wrappers' events, unknown observations) gets the full walk.
+        """
         kind, type_ = raw.get("kind"), raw.get("type")
         payload = dict(raw.get("payload") or {})
         mono, wall = float(raw.get("mono", 0.0)), float(raw.get("wall", 0.0))
-        handler = getattr(self, f"_{kind}_{str(type_).replace('-', '_')}", None)
+        handler = self._handlers.get((kind, type_)) if self._handlers else None
+        if handler is None and not self._handlers:
+            self._handlers = self._discover()
+            handler = self._handlers.get((kind, type_))
         if handler is not None:
+            self._jwt = {}
             produced = handler(payload, mono, wall)
-        else:
-            produced = [(Kind(kind) if kind in Kind._value2member_map_ else Kind.NOTE, str(type_), payload)]
-        return [self._event(k, t, p, mono, wall) for k, t, p in produced]
+            events = []
+            for k, t, p in produced:
+                if self._jwt:
+                    p["jwt"] = self._jwt
+                events.append(Event(self.tab, mono, wall, k, t, p))
+            return events
+        k = Kind(kind) if kind in Kind._value2member_map_ else Kind.NOTE
+        return [self.redactor.event(Event(self.tab, mono, wall, k, str(type_), payload))]
 
-    def _event(self, kind: Kind, type_: str, payload: dict, mono: float, wall: float) -> Event:
-        return self.redactor.event(Event(self.tab, mono, wall, kind, type_, payload))
+    def _discover(self) -> dict:
+        table = {}
+        for name in dir(type(self)):
+            for kind in Kind:
+                prefix = f"_{kind.value}_"
+                if name.startswith(prefix):
+                    # handler names spell the observation type with "_" for "-"
+                    table[(kind.value, name[len(prefix):].replace("_", "-"))] = getattr(self, name)
+        return table
+
+    def _secret(self, value: Any, prefix: str = "tok") -> Any:
+        """Fingerprint a known secret; a JWT's claims go to this event's ``jwt`` map."""
+        before = self.redactor.jwt
+        self.redactor.jwt = {}
+        out = self.redactor.secret(value, prefix)
+        self._jwt.update(self.redactor.jwt)
+        self.redactor.jwt = before
+        return out
+
+    def _text(self, value: Any) -> Any:
+        """Free text (URLs, messages, reasons): redacted in case a secret is inside."""
+        if not isinstance(value, str):
+            return value
+        before = self.redactor.jwt
+        self.redactor.jwt = {}
+        out = self.redactor.string(value)
+        self._jwt.update(self.redactor.jwt)
+        self.redactor.jwt = before
+        return out
 
     # -- fetch ------------------------------------------------------------------
     def _fetch_request(self, p: dict, mono: float, wall: float):
-        out = {"request": p.get("request"), "method": p.get("method"), "url": p.get("url"),
+        out = {"request": p.get("request"), "method": p.get("method"), "url": self._text(p.get("url")),
                **self._page(p)}
         if p.get("auth"):
             out["auth"] = True
@@ -79,6 +123,8 @@ class Capture:
         req = self._requests.pop(p.get("request"), {})
         out = {"request": p.get("request"), "status": p.get("status"), "ok": p.get("ok"),
                "duration_ms": _ms(p.get("durationMs")), **self._page(p)}
+        if "url" in p:  # an ordinary request, reported once when it settles
+            out["method"], out["url"] = p.get("method"), self._text(p.get("url"))
         if req.get("auth"):
             out["auth"] = True
             out["grant_type"] = req.get("grant_type")
@@ -87,8 +133,10 @@ class Capture:
 
     def _fetch_error(self, p: dict, mono: float, wall: float):
         req = self._requests.pop(p.get("request"), {})
-        out = {"request": p.get("request"), "name": p.get("name"), "message": p.get("message"),
+        out = {"request": p.get("request"), "name": p.get("name"), "message": self._text(p.get("message")),
                "duration_ms": _ms(p.get("durationMs")), **self._page(p)}
+        if "url" in p:
+            out["method"], out["url"] = p.get("method"), self._text(p.get("url"))
         if req.get("auth"):
             out["auth"] = True
             out["grant_type"] = req.get("grant_type")
@@ -106,7 +154,9 @@ class Capture:
         out = {"grant_type": data.get("grant_type"), "client_id": data.get("client_id"),
                "refresh_token_sent": bool(data.get("refresh_token"))}
         if data.get("refresh_token"):
-            out["refresh_token"] = data["refresh_token"]  # redacted to a fingerprint below
+            out["refresh_token"] = self._secret(data["refresh_token"])
+        if data.get("code"):
+            out["code"] = self._secret(data["code"], "code")
         if data.get("organization_id"):
             out["organization_id"] = data["organization_id"]
         return out
@@ -116,16 +166,17 @@ class Capture:
         if data is None:
             return {"body_json": False}
         if "error" in data or "error_description" in data:
-            return {"workos_error": data.get("error"), "workos_error_description": data.get("error_description")}
+            return {"workos_error": self._text(data.get("error")),
+                    "workos_error_description": self._text(data.get("error_description"))}
         out: dict[str, Any] = {}
         token = data.get("access_token")
         if isinstance(token, str):
-            out["access_token"] = token
+            out["access_token"] = self._secret(token)
             claims = read_claims(token)
             if claims and claims.exp is not None:
                 out["expires_in_s"] = round(claims.exp - wall / 1000, 1)
         if data.get("refresh_token"):
-            out["refresh_token"] = data["refresh_token"]
+            out["refresh_token"] = self._secret(data["refresh_token"])
         user = data.get("user")
         if isinstance(user, dict):
             out["user_id"] = user.get("id")
@@ -137,7 +188,7 @@ class Capture:
     def _websocket_create(self, p: dict, mono: float, wall: float):
         if p.get("sync"):
             self._sockets[p.get("socket")] = _Socket()
-        return [(Kind.WEBSOCKET, "create", {"socket": p.get("socket"), "url": p.get("url"), "sync": p.get("sync"),
+        return [(Kind.WEBSOCKET, "create", {"socket": p.get("socket"), "url": self._text(p.get("url")), "sync": p.get("sync"),
                                             **self._page(p)})]
 
     def _websocket_open(self, p: dict, mono: float, wall: float):
@@ -148,7 +199,7 @@ class Capture:
 
     def _websocket_close(self, p: dict, mono: float, wall: float):
         return [(Kind.WEBSOCKET, "close", {"socket": p.get("socket"), "sync": p.get("sync"), "code": p.get("code"),
-                                           "reason": p.get("reason"), "was_clean": p.get("wasClean"), **self._page(p)})]
+                                           "reason": self._text(p.get("reason")), "was_clean": p.get("wasClean"), **self._page(p)})]
 
     def _websocket_send(self, p: dict, mono: float, wall: float):
         return self._sync(p, "send", wall)
@@ -166,14 +217,14 @@ class Capture:
         base = {"socket": socket_id, "direction": direction}
         if kind == "Connect":
             return [(Kind.CONVEX, "Connect", {**base, "connection_count": msg.get("connectionCount"),
-                                              "last_close_reason": msg.get("lastCloseReason"),
+                                              "last_close_reason": self._text(msg.get("lastCloseReason")),
                                               "session_id": msg.get("sessionId")})]
         if kind == "Authenticate":
             out = {**base, "token_type": msg.get("tokenType"), "base_version": msg.get("baseVersion")}
             value = msg.get("value")
-            if msg.get("tokenType") == "User" and isinstance(value, str):
-                out["token"] = value
-                sock.token_fp = fingerprint(value)
+            if isinstance(value, str) and value:
+                out["token"] = self._secret(value)
+                sock.token_fp = out["token"]
                 claims = read_claims(value)
                 if claims and claims.exp is not None:
                     out["iat"], out["exp"] = claims.iat, claims.exp
@@ -181,7 +232,7 @@ class Capture:
                     out["expired_when_sent"] = claims.exp <= wall / 1000
             return [(Kind.CONVEX, "Authenticate", out)]
         if kind == "AuthError":
-            return [(Kind.CONVEX, "AuthError", {**base, "error": msg.get("error"), "base_version": msg.get("baseVersion"),
+            return [(Kind.CONVEX, "AuthError", {**base, "error": self._text(msg.get("error")), "base_version": msg.get("baseVersion"),
                                                 "auth_update_attempted": msg.get("authUpdateAttempted")})]
         if kind == "Transition":
             start, end = msg.get("startVersion") or {}, msg.get("endVersion") or {}
@@ -199,17 +250,22 @@ class Capture:
         if kind in ("MutationResponse", "ActionResponse"):
             out = {**base, "request_id": msg.get("requestId"), "success": msg.get("success")}
             if not msg.get("success"):
-                out["error"] = msg.get("result") if isinstance(msg.get("result"), str) else None
+                out["error"] = self._text(msg.get("result")) if isinstance(msg.get("result"), str) else None
             return [(Kind.CONVEX, kind, out)]
         if kind == "FatalError":
-            return [(Kind.CONVEX, "FatalError", {**base, "error": msg.get("error")})]
+            return [(Kind.CONVEX, "FatalError", {**base, "error": self._text(msg.get("error"))})]
         if kind == "Event":
             return [(Kind.CONVEX, "ClientEvent", {**base, "event_type": msg.get("eventType")})]
         return []
 
     # -- storage ------------------------------------------------------------------
     def _storage_setItem(self, p: dict, mono: float, wall: float):
-        return [(Kind.STORAGE, "setItem", {"area": p.get("area"), "key": p.get("key"), "value": p.get("value")})]
+        value = p.get("value")
+        if str(p.get("key", "")).startswith(STORAGE_PREFIXES):
+            value = self._secret(value)
+        else:
+            value = self._text(value)
+        return [(Kind.STORAGE, "setItem", {"area": p.get("area"), "key": p.get("key"), "value": value})]
 
     def _storage_removeItem(self, p: dict, mono: float, wall: float):
         return [(Kind.STORAGE, "removeItem", {"area": p.get("area"), "key": p.get("key"), "existed": p.get("existed")})]
@@ -219,13 +275,14 @@ class Capture:
         removed = p.get("newValue") is None
         return [(Kind.STORAGE, "storage-event", {"key": key, "from_other_tab": True,
                                                  "change": "clear" if key is None else ("removed" if removed else "set"),
-                                                 "oldValue": p.get("oldValue"), "newValue": p.get("newValue")})]
+                                                 "oldValue": self._secret(p.get("oldValue")),
+                                                 "newValue": self._secret(p.get("newValue"))})]
 
     # -- the rest -------------------------------------------------------------------
     def _lifecycle_boot(self, p: dict, mono: float, wall: float):
         url = p.get("url") or ""
         return [(Kind.LIFECYCLE, "boot", {"visibility": p.get("visibility"), "online": p.get("online"),
-                                          "was_discarded": p.get("wasDiscarded"), "path": urlsplit(url).path,
+                                          "was_discarded": p.get("wasDiscarded"), "path": self._text(urlsplit(url).path),
                                           "has_session_cookie": p.get("hasSessionCookie"),
                                           "user_agent": p.get("userAgent")})]
 

@@ -27,8 +27,9 @@ class RingBuffer:
         self.dropped = 0
         self.dropped_bytes = 0
 
-    def append(self, event: Event) -> None:
-        size = event.size()
+    def append(self, event: Event, size: int | None = None) -> None:
+        """Keep ``event``; pass ``size`` when its JSON length is already known."""
+        size = event.size() if size is None else size
         if size > self.max_bytes:
             self.dropped += 1
             self.dropped_bytes += size

@@ -116,3 +116,15 @@ def test_unknown_observations_become_redacted_events_of_their_kind():
     assert e.kind is Kind.AUTHKIT and e.payload["token"] == fingerprint(at)
     [n] = cap.observe(raw("mystery", "x", {"a": 1}))
     assert n.kind is Kind.NOTE
+
+
+def test_ordinary_fetch_is_one_event_when_it_settles():
+    cap = Capture("t")
+    [ok] = cap.observe(raw("fetch", "response", {"request": 4, "status": 204, "ok": True, "durationMs": 2.0,
+                                                  "url": "/api/x?access_token=abcdefabcdefabcdef", "method": "GET",
+                                                  "page": page()}))
+    assert ok.payload["method"] == "GET" and ok.payload["status"] == 204
+    assert "abcdefabcdef" not in ok.payload["url"] and "access_token=tok:" in ok.payload["url"]
+    [err] = cap.observe(raw("fetch", "error", {"request": 5, "name": "TypeError", "message": "Failed to fetch",
+                                               "durationMs": 1.0, "url": "/api/y", "method": "POST", "page": page()}))
+    assert err.payload["url"] == "/api/y" and err.payload["method"] == "POST"

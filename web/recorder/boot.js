@@ -52,13 +52,16 @@
     }
   }
 
+  // Observations are handed over in batches, off the app's hot path: a
+  // macrotask (never inside the app's own promise chains) a little later, so
+  // a burst of WebSocket frames costs one Python call, not one per frame.
+  at.flushDelayMs = 100;
   function schedule() {
     if (at.flushScheduled || !at.sink) return;
     at.flushScheduled = true;
-    // A macrotask, not a microtask: observing must never run inside the app's
-    // own promise chain ahead of its continuations.
-    setTimeout(flush, 0);
+    setTimeout(flush, at.flushDelayMs);
   }
+  at.flush = flush;
 
   function note(type, payload) {
     return { kind: "note", type: type, mono: now(), wall: wall(), payload: payload, seq: ++at.seq };
@@ -152,15 +155,18 @@
   });
   document.addEventListener("visibilitychange", function () {
     safe("visibilitychange", function () { emit("visibility", "visibilitychange", { state: document.visibilityState }); });
+    if (document.visibilityState === "hidden") flush(); // the tab may be frozen or discarded next
   }, true);
   ["freeze", "resume"].forEach(function (name) {
     document.addEventListener(name, function () {
       safe(name, function () { emit("lifecycle", name, { visibility: document.visibilityState }); });
+      if (name === "freeze") flush();
     }, true);
   });
   ["pageshow", "pagehide"].forEach(function (name) {
     g.addEventListener(name, function (e) {
       safe(name, function () { emit("lifecycle", name, { persisted: !!e.persisted, visibility: document.visibilityState }); });
+      if (name === "pagehide") flush();
     }, true);
   });
   ["focus", "blur"].forEach(function (name) {
@@ -226,31 +232,29 @@
         var r = requestInfo(input, init);
         if (IGNORE.test(r.url)) return undefined;
         var isAuth = AUTH_PATH.test(r.url);
-        var payload = { request: id, url: r.url, method: r.method, auth: isAuth, credentials: r.credentials, page: pageState(),
-          isRequestObject: r.isRequestObject };
-        if (isAuth) {
-          payload.body = r.body;
-          payload.hasSessionCookie = /(?:^|;\s*)workos-has-session=/.test(document.cookie);
+        if (!isAuth) {
+          // Ordinary requests are reported once, when they settle: half the work.
+          return { start: now(), auth: false, url: r.url, method: r.method };
         }
-        emit("fetch", "request", payload);
-        if (isAuth) {
-          lockState("request", id);
-          if (r.isRequestObject && r.body === undefined) {
-            // The body of a Request object can only be read asynchronously, from a clone.
-            input.clone().text().then(function (text) {
-              safe("fetch-request-body", function () { emit("fetch", "request-body", { request: id, body: text }); });
-            }, function () {});
-          }
+        emit("fetch", "request", { request: id, url: r.url, method: r.method, auth: true, credentials: r.credentials,
+          page: pageState(), body: r.body, hasSessionCookie: /(?:^|;\s*)workos-has-session=/.test(document.cookie) });
+        lockState("request", id);
+        if (r.isRequestObject && r.body === undefined) {
+          // The body of a Request object can only be read asynchronously, from a clone.
+          input.clone().text().then(function (text) {
+            safe("fetch-request-body", function () { emit("fetch", "request-body", { request: id, body: text }); });
+          }, function () {});
         }
-        return { start: now(), auth: isAuth };
+        return { start: now(), auth: true };
       });
       var promise = nativeFetch.apply(this, arguments);
       if (!info) return promise;
       // Observe the same promise the app gets; never replace it.
       promise.then(function (response) {
         safe("fetch-response", function () {
-          var payload = { request: id, status: response.status, ok: response.ok, type: response.type,
-            redirected: response.redirected, durationMs: now() - info.start, page: pageState() };
+          var payload = { request: id, status: response.status, ok: response.ok,
+            durationMs: now() - info.start, page: pageState() };
+          if (!info.auth) { payload.url = info.url; payload.method = info.method; }
           if (info.auth) {
             lockState("response", id);
             response.clone().text().then(function (text) {
@@ -271,8 +275,10 @@
       }, function (err) {
         safe("fetch-error", function () {
           if (info.auth) lockState("error", id);
-          emit("fetch", "error", { request: id, name: err && err.name, message: err && err.message !== undefined ? String(err.message) : String(err),
-            durationMs: now() - info.start, page: pageState() });
+          var payload = { request: id, name: err && err.name, message: err && err.message !== undefined ? String(err.message) : String(err),
+            durationMs: now() - info.start, page: pageState() };
+          if (!info.auth) { payload.url = info.url; payload.method = info.method; }
+          emit("fetch", "error", payload);
         });
       });
       return promise;
@@ -281,6 +287,24 @@
   }
 
   // --- WebSocket -----------------------------------------------------------
+  // Convex sync frames are JSON objects whose first key is "type". Frames that
+  // never matter to the auth story (Ping, query-set changes, Transitions that
+  // do not change identity) are dropped here, for the price of a short regex,
+  // so a busy socket does not feed Python thousands of frames a minute.
+  // Unrecognised shapes go through (frameType returns null).
+  var KEEP_FRAMES = { Connect: true, Authenticate: true, AuthError: true, Transition: true, Mutation: true,
+    MutationResponse: true, Action: true, ActionResponse: true, FatalError: true, Event: true,
+    Ping: false, ModifyQuerySet: false, TransitionChunk: false };
+  function frameType(text) {
+    var m = /^\s*\{\s*"type"\s*:\s*"([A-Za-z]+)"/.exec(text.length > 64 ? text.slice(0, 64) : text);
+    return m ? m[1] : null;
+  }
+  function identityChanges(text) {
+    var head = text.length > 400 ? text.slice(0, 400) : text;
+    var a = /"startVersion"\s*:\s*\{[^}]*"identity"\s*:\s*(\d+)/.exec(head);
+    var b = /"endVersion"\s*:\s*\{[^}]*"identity"\s*:\s*(\d+)/.exec(head);
+    return !(a && b) || a[1] !== b[1];
+  }
   if (typeof at.native.WebSocket === "function") {
     var NativeWS = at.native.WebSocket;
     var wsSeq = 0;
@@ -305,14 +329,21 @@
           safe("ws-error", function () { emit("websocket", "error", { socket: socket, sync: sync, page: pageState() }); });
         });
         if (sync) {
+          var transitions = 0;
           this.addEventListener("message", function (e) {
-            if (typeof e.data === "string") emit("websocket", "receive", { socket: socket, sync: true, data: e.data });
+            if (typeof e.data !== "string") return;
+            var type = frameType(e.data);
+            if (type === "Transition") {
+              // Only the first Transition and identity changes tell the auth story.
+              if (++transitions > 1 && !identityChanges(e.data)) return;
+            } else if (type && !KEEP_FRAMES[type]) return;
+            emit("websocket", "receive", { socket: socket, sync: true, data: e.data });
           });
         }
       }
       send(data) {
         var t = this.__authtrace;
-        if (t && t.sync && typeof data === "string") {
+        if (t && t.sync && typeof data === "string" && KEEP_FRAMES[frameType(data)] !== false) {
           var state = this.readyState;
           safe("ws-send", function () { emit("websocket", "send", { socket: t.socket, sync: true, data: data, readyState: state }); });
         }

@@ -39,7 +39,13 @@ def _expose(recorder: Recorder) -> None:
     def inject_fault(mode=None, *_):
         recorder.fault = None if mode in (None, "", "none") else str(mode)
 
-    api = {"exportTrace": export_trace, "stats": stats, "clear": clear, "injectFault": inject_fault}
+    def memory_probe(n=10_000, *_):
+        from ..probe import memory_of
+
+        return json.dumps(memory_of(int(n)))
+
+    api = {"exportTrace": export_trace, "stats": stats, "clear": clear, "injectFault": inject_fault,
+           "memoryProbe": memory_probe}
     proxies = {name: create_proxy(fn) for name, fn in api.items()}
     _keep.extend(proxies.values())
     obj = to_js(proxies, dict_converter=js.Object.fromEntries)

@@ -61,6 +61,7 @@ class Recorder:
         if self.fault == "sink":
             raise RuntimeError("injected recorder fault (sink)")
         new: list[Event] = []
+        records: list[str] = []
         for raw in batch:
             try:
                 if self.fault == "observe":
@@ -75,11 +76,12 @@ class Recorder:
             for event in events:
                 self._seq += 1
                 event = event.with_id(self._seq)
-                self._keep(event)
+                record = json.dumps(event.to_json(), separators=(",", ":"), ensure_ascii=False)
+                self._keep(event, len(record.encode()))
                 new.append(event)
+                records.append(record)
         if not new:
             return
-        records = [json.dumps(e.to_json(), separators=(",", ":"), ensure_ascii=False) for e in new]
         if self.persist_enabled:
             self.page.persist(records)
             if len(self.buffer) >= self.buffer.max_events:
@@ -106,9 +108,9 @@ class Recorder:
             self.restored += 1
         return event
 
-    def _keep(self, event: Event) -> None:
+    def _keep(self, event: Event, size: int | None = None) -> None:
         self._seen.add((event.tab, event.id))
-        self.buffer.append(event)
+        self.buffer.append(event, size)
 
     def _notify(self, events: list[Event]) -> None:
         for listener in list(self._listeners):

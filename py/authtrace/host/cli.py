@@ -20,6 +20,7 @@ COMMANDS = (
     "pyodide",
     "lab",
     "emulate",
+    "bench",
 )
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 import asyncio
+import json
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
@@ -56,6 +57,31 @@ async def ws_echo(ws: WebSocket) -> None:
         pass
 
 
+async def ws_sync_bench(ws: WebSocket) -> None:
+    """Benchmark endpoint speaking the shape of Convex sync traffic: a Mutation
+    gets a MutationResponse, anything else a Transition with a ~1 KB result
+    and an unchanged identity (ordinary query churn)."""
+    await ws.accept()
+    version = 0
+    rows = [{"_id": f"m{i}", "body": "x" * 40, "author": "user_1"} for i in range(16)]
+    try:
+        while True:
+            text = await ws.receive_text()
+            if text.startswith('{"type":"Mutation"'):
+                request_id = json.loads(text).get("requestId")
+                await ws.send_text(json.dumps({"type": "MutationResponse", "requestId": request_id, "success": True,
+                                               "result": None, "ts": "AQAAAAAAAAA=", "logLines": []}))
+                continue
+            start = {"querySet": 1, "identity": 1, "ts": "AAAAAAAAAAA="}
+            version += 1
+            await ws.send_text(json.dumps({"type": "Transition", "startVersion": start,
+                                           "endVersion": {**start, "ts": "AQAAAAAAAAA="},
+                                           "modifications": [{"type": "QueryUpdated", "queryId": 0, "value": rows,
+                                                              "logLines": [], "journal": None}]}))
+    except WebSocketDisconnect:
+        pass
+
+
 def create_app(root: Path) -> Starlette:
     web = root / "web"
 
@@ -75,12 +101,14 @@ def create_app(root: Path) -> Starlette:
             Route("/status.html", status_page),
             Route("/recorder.html", page("recorder.html")),
             Route("/plain.html", page("plain.html")),
+            Route("/shim-only.html", page("shim-only.html")),
             Route("/__lab/health", health),
             Route("/__lab/echo", echo, methods=["GET", "POST", "PUT"]),
             Route("/__lab/stream", stream),
             WebSocketRoute("/__lab/ws-echo", ws_echo),
             # Echo at a Convex-like sync path, so sync-frame capture can be checked without a backend.
             WebSocketRoute("/__lab/api/{version}/sync", ws_echo),
+            WebSocketRoute("/__lab/bench/api/{version}/sync", ws_sync_bench),
             Mount("/recorder", app=StaticFiles(directory=web / "recorder"), name="recorder"),
             Mount("/static", app=StaticFiles(directory=root / "static"), name="static"),
         ]
