@@ -245,7 +245,7 @@ def test_storage_changes_by_another_tab_are_seen(lab_url, driver):
 def test_trace_survives_reload_and_tabs_share_one_timeline(lab_url, driver):
     open_recorder(driver, lab_url)
     driver.execute_script("fetch('/__lab/echo?before-reload=1')")
-    wait_event(driver, "fetch", "response")
+    wait_event(driver, "fetch", "response", lambda e: "before-reload=1" in e["payload"]["url"])
     tab_a = json.loads(driver.execute_script("return authtrace.stats()"))["tab"]
     driver.refresh()
     wait_for(driver, "return !!(window.authtrace && window.authtrace.ready)")
