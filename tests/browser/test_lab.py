@@ -15,7 +15,7 @@ READY = "const e = document.getElementById('authtrace-ready'); return e && {...e
 
 
 def test_lab_runs_authtrace_in_pyodide_with_nothing_leaving_localhost(lab_url, driver):
-    driver.get(lab_url)
+    driver.get(lab_url + "/status.html")
     ready = wait_for(driver, READY)
     assert ready["platform"] == "emscripten"
     assert ready["inBrowser"] == "true"
@@ -31,7 +31,7 @@ def test_lab_runs_authtrace_in_pyodide_with_nothing_leaving_localhost(lab_url, d
 
 
 def test_lab_records_real_visibility_changes(lab_url, driver):
-    driver.get(lab_url)
+    driver.get(lab_url + "/status.html")
     wait_for(driver, READY)
     first = driver.current_window_handle
     driver.switch_to.new_window("tab")  # really hides the first tab

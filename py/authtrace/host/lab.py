@@ -82,23 +82,40 @@ async def ws_sync_bench(ws: WebSocket) -> None:
         pass
 
 
-def create_app(root: Path) -> Starlette:
-    web = root / "web"
+def create_app(root: Path, config: dict | None = None) -> Starlette:
+    """The lab: the app built from ``web/lab`` at ``/``, test pages, local Pyodide.
 
-    def page(name: str):
+    ``config`` tells the app where the emulators are (served as ``/lab-config.js``):
+    ``{"workos": {"clientId", "apiHostname", "port", "devMode"}, "convexUrl"}``.
+    """
+    web = root / "web"
+    dist = web / "dist" / "lab"
+    lab_config = json.dumps(config or {})
+
+    def page(name: str, base: Path = web):
         async def serve(request):
-            return FileResponse(web / name, headers={"Cache-Control": "no-store"})
+            return FileResponse(base / name, headers={"Cache-Control": "no-store"})
         return serve
 
-    status_page = page("status.html")
+    async def app_page(request):
+        if not (dist / "index.html").exists():
+            return Response("The lab app is not built: run `authtrace lab` (it builds it) or `npx vite build`.",
+                            status_code=503, media_type="text/plain")
+        return FileResponse(dist / "index.html", headers={"Cache-Control": "no-store"})
+
+    async def config_js(request):
+        return Response(f"globalThis.__AUTHTRACE_LAB__ = {lab_config};\n", media_type="text/javascript",
+                        headers={"Cache-Control": "no-store"})
 
     async def health(request):
         return JSONResponse({"authtrace": __version__, "ok": True})
 
     return Starlette(
         routes=[
-            Route("/", status_page),
-            Route("/status.html", status_page),
+            Route("/", app_page),
+            Route("/callback", app_page),
+            Route("/lab-config.js", config_js),
+            Route("/status.html", page("status.html")),
             Route("/recorder.html", page("recorder.html")),
             Route("/plain.html", page("plain.html")),
             Route("/shim-only.html", page("shim-only.html")),
@@ -111,5 +128,6 @@ def create_app(root: Path) -> Starlette:
             WebSocketRoute("/__lab/bench/api/{version}/sync", ws_sync_bench),
             Mount("/recorder", app=StaticFiles(directory=web / "recorder"), name="recorder"),
             Mount("/static", app=StaticFiles(directory=root / "static"), name="static"),
+            Mount("/assets", app=StaticFiles(directory=dist / "assets", check_dir=False), name="assets"),
         ]
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..cli import UsageError
 from ..pyodide_dist import DistError, build, is_fresh, project_root
+from ..webbuild import build_lab
 
 
 def register(sub) -> None:
@@ -49,11 +50,12 @@ def run(args) -> int:
     root = project_root()
     check_loopback(args.host, args.allow_remote)
     check_port(args.host, args.port)
-    if args.rebuild or not is_fresh(root):
-        try:
+    try:
+        if args.rebuild or not is_fresh(root):
             build(root)
-        except DistError as exc:
-            raise UsageError(str(exc)) from None
+        build_lab(root, force=args.rebuild)
+    except DistError as exc:
+        raise UsageError(str(exc)) from None
     url = f"http://{args.host}:{args.port}/"
     print(f"authtrace lab: {url}", flush=True)
     uvicorn.run(create_app(Path(root)), host=args.host, port=args.port, log_level="warning")

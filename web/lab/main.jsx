@@ -1,0 +1,40 @@
+// The lab app, wired like WorkOS's Convex + React/Vite template
+// (AuthKitProvider > ConvexProviderWithAuthKit), with the adapter chosen by
+// ?adapter= and authtrace's one opt-in line (traceConvexOptions/traceUseAuth).
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { AuthKitProvider, useAuth } from "@workos-inc/authkit-react";
+import { ConvexReactClient } from "convex/react";
+import { traceConvexOptions, traceUseAuth } from "authtrace/recorder";
+import { adapterFor } from "./adapters.jsx";
+import { App } from "./App.jsx";
+
+const config = globalThis.__AUTHTRACE_LAB__ || {};
+const params = new URLSearchParams(location.search);
+const adapter = params.get("adapter") || "stock";
+const devMode = params.has("cookie") ? false : (config.workos?.devMode ?? true);
+
+const convex = new ConvexReactClient(config.convexUrl, traceConvexOptions({ verbose: params.has("verbose") }));
+globalThis.__lab = { convex, adapter, devMode };
+const Provider = adapterFor(adapter);
+
+createRoot(document.getElementById("root")).render(
+  <StrictMode>
+    <AuthKitProvider
+      clientId={config.workos?.clientId}
+      apiHostname={config.workos?.apiHostname}
+      port={config.workos?.port}
+      https={false}
+      devMode={devMode}
+      redirectUri={location.origin + "/callback"}
+    >
+      {Provider ? (
+        <Provider client={convex} useAuth={traceUseAuth(useAuth)}>
+          <App adapter={adapter} devMode={devMode} />
+        </Provider>
+      ) : (
+        <p role="alert">Unknown adapter “{adapter}”.</p>
+      )}
+    </AuthKitProvider>
+  </StrictMode>,
+);
