@@ -11,6 +11,7 @@ is pure: the tab id and the times come in with the records.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -56,6 +57,8 @@ class Capture:
         handler = self._handlers.get((kind, type_)) if self._handlers else None
         if handler is None and not self._handlers:
             self._handlers = self._discover()
+            for key, name in self._ALIASES.items():
+                self._handlers[key] = getattr(self, name)
             handler = self._handlers.get((kind, type_))
         if handler is not None:
             self._jwt = {}
@@ -78,6 +81,9 @@ class Capture:
                     # handler names spell the observation type with "_" for "-"
                     table[(kind.value, name[len(prefix):].replace("_", "-"))] = getattr(self, name)
         return table
+
+    # Types whose handler names cannot spell them ("-" inside a camelCase name).
+    _ALIASES = {("authkit", "getAccessToken-start"): "_authkit_getAccessToken_start"}
 
     def _secret(self, value: Any, prefix: str = "tok") -> Any:
         """Fingerprint a known secret; a JWT's claims go to this event's ``jwt`` map."""
@@ -278,6 +284,52 @@ class Capture:
                                                  "oldValue": self._secret(p.get("oldValue")),
                                                  "newValue": self._secret(p.get("newValue"))})]
 
+    # -- client wrappers (web/recorder/clients.js) ---------------------------------------
+    def _authkit_getAccessToken_start(self, p: dict, mono: float, wall: float):
+        return [(Kind.AUTHKIT, "getAccessToken-start", {"call": p.get("call"), "force_refresh": p.get("forceRefresh"),
+                                                        **self._page(p)})]
+
+    def _authkit_getAccessToken(self, p: dict, mono: float, wall: float):
+        out = {"call": p.get("call"), "force_refresh": p.get("forceRefresh"), "outcome": p.get("outcome"),
+               "duration_ms": _ms(p.get("durationMs")), **self._page(p)}
+        token = p.get("token")
+        if isinstance(token, str) and token:
+            out["token"] = self._secret(token)
+            claims = read_claims(token)
+            if claims and claims.exp is not None:
+                out["seconds_left"] = round(claims.exp - wall / 1000, 1)
+        if p.get("outcome") == "error":
+            out.update({"name": p.get("name"), "message": self._text(p.get("message")),
+                        "error_class": p.get("errorClass"), "is_transient": p.get("isTransient"),
+                        "status": p.get("status"), "error": self._text(p.get("error"))})
+        return [(Kind.AUTHKIT, "getAccessToken", out)]
+
+    def _authkit_user(self, p: dict, mono: float, wall: float):
+        return [(Kind.AUTHKIT, "user", {"present": p.get("present"), "user_id": p.get("userId"),
+                                        "is_loading": p.get("isLoading"), **self._page(p)})]
+
+    def _convex_setAuth(self, p: dict, mono: float, wall: float):
+        return [(Kind.CONVEX, "setAuth", {})]
+
+    def _convex_auth_change(self, p: dict, mono: float, wall: float):
+        return [(Kind.CONVEX, "auth-change", {"is_authenticated": p.get("isAuthenticated"), **self._page(p)})]
+
+    def _convex_refresh_change(self, p: dict, mono: float, wall: float):
+        return [(Kind.CONVEX, "refresh-change", {"is_refreshing": p.get("isRefreshing"), **self._page(p)})]
+
+    def _convex_log(self, p: dict, mono: float, wall: float):
+        # Convex's verbose log shows the last 7 characters of a sent token; drop them.
+        message = _TOKEN_TAIL.sub('"value":"…"', str(p.get("message") or ""))
+        return [(Kind.CONVEX, "log", {"level": p.get("level"), "message": self._text(message)})]
+
+    def _convex_state(self, p: dict, mono: float, wall: float):
+        return [(Kind.CONVEX, "state", {"socket": p.get("socket"), "paused": p.get("paused"), "auth": p.get("auth"),
+                                        "is_websocket_connected": p.get("isWebSocketConnected"),
+                                        "has_ever_connected": p.get("hasEverConnected"),
+                                        "connection_count": p.get("connectionCount"),
+                                        "connection_retries": p.get("connectionRetries"),
+                                        "inflight_mutations": p.get("inflightMutations")})]
+
     # -- the rest -------------------------------------------------------------------
     def _lifecycle_boot(self, p: dict, mono: float, wall: float):
         url = p.get("url") or ""
@@ -285,6 +337,9 @@ class Capture:
                                           "was_discarded": p.get("wasDiscarded"), "path": self._text(urlsplit(url).path),
                                           "has_session_cookie": p.get("hasSessionCookie"),
                                           "user_agent": p.get("userAgent")})]
+
+
+_TOKEN_TAIL = re.compile(r'"value"\s*:\s*"\.\.\.[^"]*"')
 
 
 def _ms(value: Any) -> float | None:

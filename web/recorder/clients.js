@@ -97,11 +97,14 @@ function watchClient(client) {
   client.__authtraceWatched = true;
   let last = "";
   const sample = () => {
-    let socket = null, auth = null, conn = null;
+    let socket = null, paused = null, auth = null, conn = null;
     try { conn = client.connectionState(); } catch (_) { /* not constructed yet */ }
-    try { socket = client.sync.webSocketManager.socketState(); } catch (_) { /* internal API moved */ }
+    try {
+      socket = client.sync.webSocketManager.socketState();
+      paused = client.sync.webSocketManager.socket.paused ?? null;
+    } catch (_) { /* internal API moved */ }
     try { auth = client.sync.authenticationManager.authState.state; } catch (_) { /* internal API moved */ }
-    const state = { socket, auth, isWebSocketConnected: conn && conn.isWebSocketConnected,
+    const state = { socket, paused, auth, isWebSocketConnected: conn && conn.isWebSocketConnected,
       hasEverConnected: conn && conn.hasEverConnected, connectionCount: conn && conn.connectionCount,
       connectionRetries: conn && conn.connectionRetries, inflightMutations: conn && conn.inflightMutations };
     const key = JSON.stringify(state);
