@@ -205,9 +205,12 @@ class FaultBoard:
             keep.append(f)
         self._faults = keep
 
-    def take(self, target: str, **facts: Any) -> Fault | None:
+    def take(self, target: str, *, explicit: tuple[str, ...] = (), **facts: Any) -> Fault | None:
         """Consume one use of the first (oldest) armed fault matching ``facts``.
 
+        ``explicit`` names facts a fault must mention in its ``match`` to be
+        considered (the WorkOS emulator passes ``("method",)`` for CORS
+        preflights, so "fail the next refresh" is not used up by its OPTIONS).
         Returns a copy of the fault as it fired (``fired`` counts this use),
         or None when no fault applies.
         """
@@ -216,6 +219,8 @@ class FaultBoard:
             self._expire(now)
             for f in self._faults:
                 if f.target != target or not f.matches(facts):
+                    continue
+                if any(k not in f.match for k in explicit):
                     continue
                 f.fired += 1
                 if f.remaining is not None:
