@@ -41,6 +41,7 @@ from joserfc.jwk import KeySet
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
+from websockets.protocol import State
 
 from ...redaction import fingerprint
 from . import convex_protocol as proto
@@ -52,8 +53,8 @@ log = logging.getLogger(__name__)
 CLIENT_VERSION = "1.48.0"
 TARGET = "convex"
 LEEWAY_S = 5
-MAX_STALL_S = 600.0
-DEFAULT_STALL_S = 75.0  # past the client's 60 s inactivity threshold
+MAX_STALL_S = 300.0
+DEFAULT_STALL_S = 30.0  # the board's default; > 60 s makes the client reconnect
 JWKS_REFETCH_S = 5.0
 MAX_CLOSED_KEPT = 1000
 
@@ -419,30 +420,63 @@ class ConvexEmulator:
     def _event(self, type_: str, **fields: Any) -> None:
         if self.events is not None:
             try:
-                self.events.add(TARGET, type_, **fields)
+                self.events.add(TARGET, type_, **{k: v for k, v in fields.items() if v is not None})
             except Exception:  # an event log must never break the emulator
                 log.exception("event log failed")
 
-    def _take_fault(self, point: str, actions: tuple[str, ...], **facts: Any):
-        if self.faults is None:
+    def _take_fault(self, phase: str, actions: tuple[str, ...], **facts: Any):
+        """Use up the first armed ``convex`` fault that matches ``facts`` and applies at ``phase``.
+
+        Facts: ``phase`` (``connect`` = the upgrade, ``message`` = a client
+        frame, ``transition`` = before a Transition), ``type`` (client message
+        type), ``udfPath``, ``connection``, ``session``, ``path``. A fault
+        whose action cannot happen at this phase (``refuse-upgrade`` while a
+        socket is open, ``close`` during the upgrade) is left for its phase
+        and does not hide later faults.
+        """
+        board = self.faults
+        if board is None:
             return None
-        facts = {k: v for k, v in facts.items() if v is not None}
+        facts = {"phase": phase, **{k: v for k, v in facts.items() if v is not None}}
         try:
-            fault = self.faults.take(TARGET, point=point, actions=actions, **facts)
+            first = board.peek(TARGET, **facts)
+            if first is None:
+                return None
+            if first.action in actions:
+                fault = board.take(TARGET, **facts)
+            else:
+                fault = self._take_behind(board, actions, facts)
         except Exception:
             log.exception("fault board failed")
             return None
         if fault is not None:
             self.counters["faults_fired"] += 1
-            self._event("fault", action=fault.action, point=point, fault=getattr(fault, "id", None),
-                        **{k: v for k, v in facts.items() if k in ("connection", "message", "udfPath")})
+            self._event("fault", action=fault.action, phase=phase, fault=fault.id,
+                        **{k: v for k, v in facts.items() if k in ("connection", "type", "udfPath")})
         return fault
+
+    @staticmethod
+    def _take_behind(board: Any, actions: tuple[str, ...], facts: dict[str, Any]):
+        # The oldest matching fault is for another phase; the board's take()
+        # would hand out that one, so use a later applicable one through the
+        # public API: a single-use fault is consumed by cancelling it, a
+        # window-only fault applies to every request anyway; a multi-use
+        # counted fault waits its turn (it cannot be decremented from here).
+        for f in board.list(TARGET):
+            if f.action not in actions or not f.matches(facts):
+                continue
+            if f.remaining == 1:
+                return f if board.cancel(f.id) else None
+            if f.remaining is None:
+                return f
+            return None
+        return None
 
     async def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         m = _SYNC_PATH.match(request.path)
         if m is None:
             return connection.respond(404, "Not Found\n")
-        fault = self._take_fault("upgrade", ("refuse-upgrade",), path=request.path)
+        fault = self._take_fault("connect", ("refuse-upgrade",), path=request.path)
         if fault is not None:
             params = fault.params or {}
             status = int(params.get("status", 503))
@@ -501,22 +535,29 @@ class ConvexEmulator:
             await self._close(conn, 1011, "InternalServerError", why=err.short)
 
     async def _apply_fault(self, conn: _Conn, fault: Any, *, during_auth: bool = False) -> bool:
-        """Act on a message/transition-point fault; True if the connection is now over."""
+        """Act on a message/transition-phase fault; True if the connection is now over.
+
+        ``close``: close frame with ``params.code`` (default 1011) and
+        ``params.reason``. ``auth-error``: ``AuthError{error: params.message}``
+        then a code-less close; ``authUpdateAttempted`` is ``params.authUpdateAttempted``,
+        by default true when it replaces an ``Authenticate`` and false otherwise
+        (like a lazily noticed expiry). ``stall``: nothing is processed or sent
+        on this connection, Pings included, for ``params.max_s`` seconds.
+        """
         params = fault.params or {}
         if fault.action == "close":
             code = params.get("code", 1011)
-            reason = params.get("reason", "InternalServerError" if code == 1011 else "")
-            await self._close(conn, code, reason if code is not None else "", why="fault")
+            await self._close(conn, code, params.get("reason") or "", why="fault")
             return True
         if fault.action == "auth-error":
             attempted = bool(params.get("authUpdateAttempted", during_auth))
-            error = params.get("error") or ("Token rejected (injected fault)" if attempted
-                                            else "Convex token identity expired")
+            error = params.get("message") or ("Could not verify the token (injected fault)" if attempted
+                                              else "Convex token identity expired")
             kind = "auth_update_failed" if attempted else "unauthenticated"
             await self._fail(conn, ProtocolError(kind, "InjectedFault", error))
             return True
         if fault.action == "stall":
-            seconds = min(float(params.get("seconds", DEFAULT_STALL_S)), MAX_STALL_S)
+            seconds = min(float(params.get("max_s", DEFAULT_STALL_S)), MAX_STALL_S)
             conn.stalled_until = max(conn.stalled_until, time.monotonic() + seconds)
             self.counters["stalls"] += 1
             self._event("stall", connection=conn.id, seconds=seconds)
@@ -525,7 +566,10 @@ class ConvexEmulator:
 
     async def _wait_stall(self, conn: _Conn) -> None:
         while not conn.dead and (left := conn.stalled_until - time.monotonic()) > 0:
-            await asyncio.sleep(min(left, 0.5))
+            if conn.ws.protocol.state is State.CLOSED:  # the client gave up on us
+                conn.dead = True
+                break
+            await asyncio.sleep(min(left, 0.2))
 
     # -- per connection ---------------------------------------------------------------
 
@@ -573,7 +617,7 @@ class ConvexEmulator:
                 "close",
                 connection=conn.id,
                 initiator="server" if conn.closed_by_server else "client",
-                code=(rcvd.code if rcvd else sent.code if sent else 1006),
+                code=int(rcvd.code if rcvd else sent.code if sent else 1006),
                 reason=(rcvd.reason if rcvd else sent.reason if sent else ""),
                 session_id=conn.session_id,
             )
@@ -606,7 +650,7 @@ class ConvexEmulator:
             if not conn.update_scheduled or conn.dead:
                 continue
             fault = self._take_fault("transition", ("close", "auth-error", "stall"),
-                                     connection=conn.id, session=conn.session_id)
+                                     connection=conn.id, session=conn.session_id, type="Transition")
             if fault is not None and await self._apply_fault(conn, fault):
                 break
             if conn.stalled_until > time.monotonic():
@@ -630,7 +674,7 @@ class ConvexEmulator:
         kind = msg["type"]
         fault = self._take_fault(
             "message", ("close", "auth-error", "stall"),
-            connection=conn.id, session=conn.session_id, message=kind, udfPath=msg.get("udfPath"),
+            connection=conn.id, session=conn.session_id, type=kind, udfPath=msg.get("udfPath"),
         )
         if fault is not None:
             if await self._apply_fault(conn, fault, during_auth=kind == "Authenticate"):
