@@ -654,3 +654,21 @@ def test_real_convex_client_lazy_expiry_reauth_and_resent_mutation():
     assert [e["requestId"] for e in applied] == [0, 1]  # "two" applied once, after the reconnect
     assert len({e["session_id"] for e in applied}) == 1
     assert [m["body"] for m in emu.messages] == ["one", "two"]
+
+
+def test_bench_emulators_runs_small_and_reports_figures():
+    """Smoke test of ``authtrace bench emulators`` (figures are printed, never asserted on time)."""
+    import argparse
+
+    from authtrace.host import bench_emulators
+
+    parser = argparse.ArgumentParser()
+    bench_emulators.add_arguments(parser)
+    figures = bench_emulators.main(parser.parse_args(["--clients", "5", "--mutations", "2", "--interval-ms", "0"]))
+    assert figures["clients"] == 5 and figures["clients_held_at_end"] == 5
+    assert figures["max_concurrent_on_emulator"] == 5
+    assert figures["mutation_to_transition_all_clients"]["samples"] == 10
+    assert figures["mutation_to_transition_all_clients"]["missing"] == 0
+    assert figures["subscribe_to_first_transition"]["samples"] == 5
+    assert figures["emulator"]["mutations_applied"] == 2 and figures["emulator"]["auth_ok"] == 5
+    assert figures["meets_target"] is False  # 5 clients is not the 200-client target
