@@ -447,8 +447,11 @@ class WorkOSEmulator:
         async def wrapped(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 status["status"] = message["status"]
-                hdrs = [(k, v) for k, v in message.get("headers", []) if not k.lower().startswith(b"access-control-")]
-                hdrs.extend(cors or [])
+                hdrs = list(message.get("headers", []))
+                if cors is None:  # no CORS at all, or a "no-cors" fault: nothing may leak through
+                    hdrs = [(k, v) for k, v in hdrs if not k.lower().startswith(b"access-control-")]
+                else:
+                    hdrs.extend(cors)
                 # One request per connection: Chrome silently retries a request whose
                 # reused keep-alive socket closes without a response, which would hide
                 # a "drop" fault from the page.

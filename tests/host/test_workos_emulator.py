@@ -1,0 +1,750 @@
+"""The WorkOS AuthKit emulator, its faults and its control API.
+
+Most tests drive the ASGI app in-process (Starlette's TestClient) with a fake
+clock; the faults that act on the socket (drop, lost response, hang) run
+against a real uvicorn server on a free loopback port.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+import time
+import warnings
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from joserfc import jwt
+from joserfc.jwk import KeySet
+
+from authtrace.host.emulators.eventlog import EventLog
+from authtrace.host.emulators.faults import FaultBoard, FaultError
+from authtrace.host.emulators.suite import EmulatorSuite
+from authtrace.host.emulators.workos import REFRESH_COOKIE, SESSION_HINT_COOKIE, WorkOSConfig, WorkOSEmulator
+from authtrace.redaction import fingerprint
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # starlette.testclient's httpx deprecation notice
+    from starlette.testclient import TestClient
+
+BASE = "http://127.0.0.1:8787"
+APP = "http://localhost:5173"
+REDIRECT = f"{APP}/callback"
+AUTH = "/user_management/authenticate"
+
+
+class FakeClock:
+    def __init__(self, t: float = 1_800_000_000.0):
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+    def advance(self, seconds: float) -> None:
+        self.t += seconds
+
+
+def pkce() -> tuple[str, str]:
+    # The shape authkit-js sends: a 128-character base64url verifier.
+    verifier = base64.urlsafe_b64encode(secrets.token_bytes(96)).rstrip(b"=").decode()
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    return verifier, challenge
+
+
+def authorize_params(challenge: str, **extra: str) -> dict[str, str]:
+    return {
+        "client_id": "client_local",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+        "provider": "authkit",
+        "redirect_uri": REDIRECT,
+        "response_type": "code",
+        **extra,
+    }
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def emu(clock) -> WorkOSEmulator:
+    return WorkOSEmulator(WorkOSConfig(), clock=clock)
+
+
+def client_for(emu: WorkOSEmulator, peer: str = "127.0.0.1") -> TestClient:
+    return TestClient(emu.app, base_url=BASE, follow_redirects=False, client=(peer, 50000), headers={"origin": APP})
+
+
+@pytest.fixture
+def client(emu) -> TestClient:
+    return client_for(emu)
+
+
+def get_code(client: TestClient, **extra: str) -> tuple[str, str]:
+    verifier, challenge = pkce()
+    r = client.get("/user_management/authorize", params=authorize_params(challenge, **extra))
+    assert r.status_code == 302, r.text
+    return parse_qs(urlsplit(r.headers["location"]).query)["code"][0], verifier
+
+
+def sign_in(client: TestClient, **extra: str) -> dict:
+    code, verifier = get_code(client, **extra)
+    r = client.post(AUTH, json={"code": code, "client_id": "client_local", "grant_type": "authorization_code", "code_verifier": verifier})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def refresh(client: TestClient, rt: str | None, **extra) -> httpx.Response:
+    body = {"client_id": "client_local", "grant_type": "refresh_token", **extra}
+    if rt is not None:
+        body["refresh_token"] = rt
+    return client.post(AUTH, json=body)
+
+
+def error_of(r: httpx.Response) -> tuple[int, str, str]:
+    body = r.json()
+    return r.status_code, body["error"], body["error_description"]
+
+
+# -- authorize + code exchange ----------------------------------------------------
+
+
+def test_authorize_redirects_with_code_and_state_verbatim(client):
+    state = json.dumps({"returnTo": "/a b?c=1&d=é"})
+    _, challenge = pkce()
+    r = client.get("/user_management/authorize", params=authorize_params(challenge, state=state))
+    assert r.status_code == 302
+    loc = urlsplit(r.headers["location"])
+    assert f"{loc.scheme}://{loc.netloc}{loc.path}" == REDIRECT
+    q = parse_qs(loc.query)
+    assert q["state"] == [state]
+    assert len(q["code"][0]) >= 20
+
+
+def test_authorize_rejects_bad_client_and_redirect_uri_without_redirecting(client):
+    _, challenge = pkce()
+    r = client.get("/user_management/authorize", params=authorize_params(challenge, client_id="client_other"))
+    assert error_of(r)[:2] == (400, "invalid_client")
+    r = client.get("/user_management/authorize", params=authorize_params(challenge, redirect_uri="javascript:alert(1)"))
+    assert error_of(r)[:2] == (400, "invalid_request")
+    params = authorize_params(challenge)
+    del params["redirect_uri"]
+    assert client.get("/user_management/authorize", params=params).status_code == 400
+
+
+def test_authorize_redirect_uri_allow_list(clock):
+    emu = WorkOSEmulator(WorkOSConfig(redirect_uris=("http://localhost:5173/ok",)), clock=clock)
+    c = client_for(emu)
+    _, challenge = pkce()
+    assert c.get("/user_management/authorize", params=authorize_params(challenge)).status_code == 400
+    ok = c.get("/user_management/authorize", params=authorize_params(challenge, redirect_uri="http://localhost:5173/ok"))
+    assert ok.status_code == 302
+
+
+@pytest.mark.parametrize(
+    "change, error",
+    [
+        ({"response_type": "token"}, "unsupported_response_type"),
+        ({"code_challenge_method": "plain"}, "invalid_request"),
+        ({"code_challenge": "short"}, "invalid_request"),
+    ],
+)
+def test_authorize_protocol_errors_redirect_back_with_error_and_state(client, change, error):
+    _, challenge = pkce()
+    r = client.get("/user_management/authorize", params={**authorize_params(challenge, state="s1"), **change})
+    assert r.status_code == 302
+    q = parse_qs(urlsplit(r.headers["location"]).query)
+    assert q["error"] == [error] and q["state"] == ["s1"] and "code" not in q
+
+
+def test_code_exchange_good_verifier_then_code_is_single_use(client):
+    code, verifier = get_code(client)
+    body = {"code": code, "client_id": "client_local", "grant_type": "authorization_code", "code_verifier": verifier}
+    r = client.post(AUTH, json=body)
+    assert r.status_code == 200
+    data = r.json()
+    assert set(data) >= {"user", "access_token", "refresh_token", "authentication_method"}
+    assert data["user"]["object"] == "user" and data["user"]["id"].startswith("user_")
+    assert data["authentication_method"] == "Password"
+    assert "organization_id" not in data
+    again = client.post(AUTH, json=body)
+    assert error_of(again)[:2] == (400, "invalid_grant")
+
+
+def test_code_exchange_wrong_or_missing_verifier(client):
+    code, verifier = get_code(client)
+    r = client.post(AUTH, json={"code": code, "client_id": "client_local", "grant_type": "authorization_code", "code_verifier": verifier[:-1] + "A"})
+    assert error_of(r)[:2] == (400, "invalid_grant")
+    # A failed attempt burns the code: the right verifier no longer helps.
+    r = client.post(AUTH, json={"code": code, "client_id": "client_local", "grant_type": "authorization_code", "code_verifier": verifier})
+    assert error_of(r)[:2] == (400, "invalid_grant")
+    code, _ = get_code(client)
+    r = client.post(AUTH, json={"code": code, "client_id": "client_local", "grant_type": "authorization_code"})
+    assert error_of(r)[:2] == (400, "invalid_grant")
+
+
+def test_code_expires(client, clock):
+    code, verifier = get_code(client)
+    clock.advance(601)
+    r = client.post(AUTH, json={"code": code, "client_id": "client_local", "grant_type": "authorization_code", "code_verifier": verifier})
+    assert error_of(r)[:2] == (400, "invalid_grant")
+
+
+def test_form_encoded_body_is_accepted(client):
+    code, verifier = get_code(client)
+    r = client.post(AUTH, data={"code": code, "client_id": "client_local", "grant_type": "authorization_code", "code_verifier": verifier})
+    assert r.status_code == 200 and r.json()["refresh_token"]
+
+
+@pytest.mark.parametrize(
+    "content, status, error",
+    [
+        (b"{not json", 400, "invalid_request"),
+        (b"[1, 2]", 400, "invalid_request"),
+        (b"", 400, "invalid_request"),
+        (json.dumps({"grant_type": "refresh_token"}).encode(), 400, "invalid_request"),
+        (json.dumps({"client_id": "client_nope", "grant_type": "refresh_token"}).encode(), 400, "invalid_client"),
+        (json.dumps({"client_id": "client_local"}).encode(), 400, "invalid_request"),
+        (json.dumps({"client_id": "client_local", "grant_type": "password"}).encode(), 400, "unsupported_grant_type"),
+        (json.dumps({"client_id": "client_local", "grant_type": "refresh_token", "refresh_token": 42}).encode(), 400, "invalid_request"),
+        (json.dumps({"client_id": "client_local", "grant_type": "refresh_token", "refresh_token": "nope"}).encode(), 400, "invalid_grant"),
+        (json.dumps({"client_id": "client_local", "grant_type": "authorization_code"}).encode(), 400, "invalid_request"),
+    ],
+)
+def test_bad_authenticate_input_gets_workos_shaped_errors(client, content, status, error):
+    r = client.post(AUTH, content=content, headers={"content-type": "application/json"})
+    assert r.status_code == status
+    assert r.json()["error"] == error and isinstance(r.json()["error_description"], str)
+    assert r.headers["access-control-allow-origin"] == APP
+
+
+def test_unknown_route_and_method_are_json(client):
+    assert client.get("/nope").json() == {"message": "Not Found"}
+    assert client.get(AUTH).status_code == 405
+
+
+# -- tokens --------------------------------------------------------------------------
+
+
+def test_access_token_claims_and_rs256_signature_verify_against_the_jwks_endpoint(client, clock):
+    data = sign_in(client)
+    r = client.get("/sso/jwks/client_local")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/jwk-set+json")
+    keyset = KeySet.import_key_set(r.json())
+    token = jwt.decode(data["access_token"], keyset, algorithms=["RS256"])
+    assert token.header["alg"] == "RS256" and token.header["typ"] == "JWT"
+    assert token.header["kid"] == r.json()["keys"][0]["kid"]
+    c = token.claims
+    assert c["iss"] == "http://127.0.0.1:8787/user_management/client_local"
+    assert c["sub"] == data["user"]["id"]
+    assert c["sid"].startswith("session_") and c["jti"].startswith("token_")
+    assert c["iat"] == int(clock.t) and c["exp"] - c["iat"] == 300
+    assert "aud" not in c and "org_id" not in c
+    assert client.get("/sso/jwks/client_other").status_code == 404
+    # A token signed by another key does not verify against this JWKS.
+    other = WorkOSEmulator(WorkOSConfig(), clock=clock)
+    with pytest.raises(Exception):
+        jwt.decode(other.sign_in()["access_token"], keyset, algorithms=["RS256"])
+
+
+def test_org_id_claim_and_organization_id_field_when_set(client, emu):
+    data = sign_in(client, organization_id="org_01TEST")
+    assert data["organization_id"] == "org_01TEST"
+    assert emu.key.verify(data["access_token"])["org_id"] == "org_01TEST"
+    # Refresh without organization_id keeps the org; with one switches to it.
+    r = refresh(client, data["refresh_token"])
+    assert emu.key.verify(r.json()["access_token"])["org_id"] == "org_01TEST"
+    r = refresh(client, r.json()["refresh_token"], organization_id="org_02OTHER")
+    assert r.json()["organization_id"] == "org_02OTHER"
+
+
+def test_fractional_ttl_gives_float_claims(clock):
+    emu = WorkOSEmulator(WorkOSConfig(access_token_ttl=1.5), clock=clock)
+    c = emu.key.verify(emu.sign_in()["access_token"])
+    assert c["exp"] - c["iat"] == pytest.approx(1.5)
+
+
+def test_login_hint_signs_in_another_user(client):
+    a = sign_in(client)
+    b = sign_in(client, login_hint="other@example.com")
+    assert b["user"]["email"] == "other@example.com" and b["user"]["id"] != a["user"]["id"]
+    assert sign_in(client, login_hint="other@example.com")["user"]["id"] == b["user"]["id"]
+
+
+# -- refresh ------------------------------------------------------------------------
+
+
+def test_refresh_rotates_and_grace_window_replays_the_same_pair(client, clock):
+    rt0 = sign_in(client)["refresh_token"]
+    first = refresh(client, rt0)
+    assert first.status_code == 200
+    rt1 = first.json()["refresh_token"]
+    assert rt1 != rt0
+    clock.advance(29)
+    replay = refresh(client, rt0)
+    assert replay.status_code == 200 and replay.json() == first.json()
+    clock.advance(2)  # 31 s after the exchange: past the 30 s grace window
+    assert error_of(refresh(client, rt0)) == (400, "invalid_grant", "Refresh token already exchanged.")
+    nxt = refresh(client, rt1)
+    assert nxt.status_code == 200 and nxt.json()["refresh_token"] not in (rt0, rt1)
+
+
+def test_refresh_grace_zero_and_runtime_change(client, emu, clock):
+    emu.set_config(refresh_grace=0)
+    rt0 = sign_in(client)["refresh_token"]
+    assert refresh(client, rt0).status_code == 200
+    clock.advance(0.001)
+    assert error_of(refresh(client, rt0))[1] == "invalid_grant"
+
+
+@pytest.mark.parametrize("body", [{}, {"refresh_token": None}, {"refresh_token": ""}])
+def test_missing_refresh_token(client, body):
+    r = client.post(AUTH, json={"client_id": "client_local", "grant_type": "refresh_token", **body})
+    assert r.status_code == 400
+    assert r.json() == {"error": "invalid_request", "error_description": "Missing refresh token."}
+
+
+def test_cookie_mode_sets_httponly_cookie_and_refreshes_from_it(client):
+    code, verifier = get_code(client)
+    r = client.post(AUTH, json={"code": code, "client_id": "client_local", "grant_type": "authorization_code", "code_verifier": verifier})
+    cookies = r.headers.get_list("set-cookie")
+    rt_cookie = next(c for c in cookies if c.startswith(f"{REFRESH_COOKIE}="))
+    hint = next(c for c in cookies if c.startswith(f"{SESSION_HINT_COOKIE}="))
+    assert "HttpOnly" in rt_cookie and "Path=/" in rt_cookie
+    assert hint.startswith(f"{SESSION_HINT_COOKIE}=client_local;") and "HttpOnly" not in hint
+    assert r.headers["access-control-allow-credentials"] == "true"
+    rt0 = r.json()["refresh_token"]
+    assert client.cookies[REFRESH_COOKIE] == rt0
+    # authkit-js cookie mode: no refresh_token in the body at all.
+    r1 = refresh(client, None)
+    assert r1.status_code == 200 and r1.json()["refresh_token"] != rt0
+    assert client.cookies[REFRESH_COOKIE] == r1.json()["refresh_token"]
+    assert refresh(client, None).status_code == 200
+    client.cookies.clear()
+    assert error_of(refresh(client, None)) == (400, "invalid_request", "Missing refresh token.")
+
+
+def test_cookie_cleared_on_invalid_grant_only_when_configured(client, emu, clock):
+    sign_in(client)
+    stale = client.cookies[REFRESH_COOKIE]
+    assert refresh(client, None).status_code == 200
+    clock.advance(60)
+    client.cookies.set(REFRESH_COOKIE, stale)
+    r = refresh(client, None)
+    assert error_of(r)[1] == "invalid_grant" and not r.headers.get_list("set-cookie")
+    emu.set_config(clear_cookies_on_invalid_grant=True)
+    r = refresh(client, None)
+    assert error_of(r)[1] == "invalid_grant"
+    assert any(c.startswith(f"{REFRESH_COOKIE}=") and "Max-Age=0" in c for c in r.headers.get_list("set-cookie"))
+
+
+def test_session_max_length(clock):
+    emu = WorkOSEmulator(WorkOSConfig(session_ttl=3600), clock=clock)
+    c = client_for(emu)
+    code, verifier = get_code(c)
+    r = c.post(AUTH, json={"code": code, "client_id": "client_local", "grant_type": "authorization_code", "code_verifier": verifier})
+    # The refresh cookie lives as long as the session may.
+    assert all("Max-Age=3600" in h for h in r.headers.get_list("set-cookie"))
+    rt = r.json()["refresh_token"]
+    for _ in range(5):
+        clock.advance(700)
+        r = refresh(c, rt)
+        assert r.status_code == 200
+        rt = r.json()["refresh_token"]
+    clock.advance(100)  # 3600 s after sign-in
+    assert error_of(refresh(c, rt)) == (400, "invalid_grant", "Session has expired.")
+    assert emu.sessions()[0]["end_reason"] == "max-length"
+
+
+def test_inactivity_timeout_resets_on_refresh(clock):
+    emu = WorkOSEmulator(WorkOSConfig(inactivity_timeout=600), clock=clock)
+    c = client_for(emu)
+    rt = sign_in(c)["refresh_token"]
+    clock.advance(599)
+    r = refresh(c, rt)
+    assert r.status_code == 200
+    rt = r.json()["refresh_token"]
+    clock.advance(599)  # 1198 s after sign-in but only 599 s idle
+    r = refresh(c, rt)
+    assert r.status_code == 200
+    rt = r.json()["refresh_token"]
+    clock.advance(600)
+    assert error_of(refresh(c, rt)) == (400, "invalid_grant", "Session has expired.")
+    assert emu.sessions()[0]["end_reason"] == "inactivity"
+
+
+def test_session_ttl_set_at_runtime_applies_to_existing_sessions(client, emu, clock):
+    rt = sign_in(client)["refresh_token"]
+    clock.advance(10)
+    emu.set_config(session_ttl=5)
+    assert error_of(refresh(client, rt))[1] == "invalid_grant"
+
+
+def test_logout_ends_session_clears_cookies_and_redirects(client, emu):
+    data = sign_in(client)
+    sid = emu.key.verify(data["access_token"])["sid"]
+    r = client.get("/user_management/sessions/logout", params={"session_id": sid, "return_to": f"{APP}/bye"})
+    assert r.status_code == 302 and r.headers["location"] == f"{APP}/bye"
+    cleared = r.headers.get_list("set-cookie")
+    assert any(c.startswith(f"{REFRESH_COOKIE}=") and "Max-Age=0" in c for c in cleared)
+    assert any(c.startswith(f"{SESSION_HINT_COOKIE}=") and "Max-Age=0" in c for c in cleared)
+    assert error_of(refresh(client, data["refresh_token"])) == (400, "invalid_grant", "Session has ended.")
+    assert client.get("/user_management/sessions/logout").status_code == 400
+    bad = client.get("/user_management/sessions/logout", params={"session_id": sid, "return_to": "javascript:x"})
+    assert bad.status_code == 400
+    plain = client.get("/user_management/sessions/logout", params={"session_id": sid})
+    assert plain.status_code == 200
+
+
+# -- CORS ----------------------------------------------------------------------------
+
+
+def test_cors_preflight_success_and_error(client):
+    r = client.options(AUTH, headers={"access-control-request-method": "POST", "access-control-request-headers": "content-type"})
+    assert r.status_code == 204
+    assert r.headers["access-control-allow-origin"] == APP
+    assert r.headers["access-control-allow-credentials"] == "true"
+    assert "POST" in r.headers["access-control-allow-methods"]
+    assert r.headers["access-control-allow-headers"] == "content-type"
+    ok = sign_in(client)
+    assert ok
+    err = refresh(client, "nope")
+    assert err.status_code == 400 and err.headers["access-control-allow-origin"] == APP
+    assert err.headers["access-control-allow-credentials"] == "true"
+    no_origin = client.post(AUTH, json={}, headers={"origin": ""})
+    assert "access-control-allow-origin" not in no_origin.headers
+
+
+def test_cors_allowed_origins(clock):
+    emu = WorkOSEmulator(WorkOSConfig(allowed_origins=("http://localhost:3000",)), clock=clock)
+    c = client_for(emu)
+    r = c.options(AUTH, headers={"access-control-request-method": "POST"})
+    assert "access-control-allow-origin" not in r.headers
+    r = c.options(AUTH, headers={"access-control-request-method": "POST", "origin": "http://localhost:3000"})
+    assert r.headers["access-control-allow-origin"] == "http://localhost:3000"
+
+
+# -- faults (in-process) -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "status, retry_after, error",
+    [(408, 1, "request_timeout"), (429, 2, "too_many_requests"), (500, None, None), (502, None, None), (503, 5, None), (504, None, None)],
+)
+def test_status_faults_hit_only_matching_refreshes(client, emu, status, retry_after, error):
+    data = sign_in(client)
+    params = {"status": status} | ({"retry_after": retry_after} if retry_after else {})
+    emu.arm("status", match={"path": AUTH, "grant_type": "refresh_token"}, count=2, params=params)
+    # A code exchange does not match the fault.
+    assert sign_in(client)
+    for _ in range(2):
+        r = refresh(client, data["refresh_token"])
+        assert r.status_code == status
+        assert r.headers["access-control-allow-origin"] == APP  # a real error, not a CORS failure
+        if retry_after:
+            assert r.headers["retry-after"] == str(retry_after)
+        if error:
+            assert r.json()["error"] == error
+        else:
+            assert "message" in r.json()
+    # The token was never exchanged, so it still works afterwards.
+    assert refresh(client, data["refresh_token"]).status_code == 200
+    assert emu.faults.list() == []
+
+
+def test_non_json_and_garbage_faults(client, emu):
+    rt = sign_in(client)["refresh_token"]
+    emu.arm("non-json", params={"status": 502})
+    r = refresh(client, rt)
+    assert r.status_code == 502 and r.headers["content-type"].startswith("text/html")
+    with pytest.raises(json.JSONDecodeError):
+        r.json()
+    emu.arm("garbage-200")
+    r = refresh(client, rt)
+    assert r.status_code == 200
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(r.text)
+    assert refresh(client, rt).status_code == 200
+
+
+def test_invalid_grant_and_missing_refresh_token_faults(client, emu):
+    rt = sign_in(client)["refresh_token"]
+    emu.arm("invalid-grant", params={"message": "Session revoked by test."})
+    assert error_of(refresh(client, rt)) == (400, "invalid_grant", "Session revoked by test.")
+    emu.arm("missing-refresh-token")
+    assert error_of(refresh(client, rt)) == (400, "invalid_request", "Missing refresh token.")
+    assert refresh(client, rt).status_code == 200
+
+
+def test_bad_token_fault_rotates_but_returns_a_non_jwt(client, emu):
+    rt = sign_in(client)["refresh_token"]
+    emu.arm("bad-token")
+    r = refresh(client, rt)
+    assert r.status_code == 200 and r.json()["access_token"] == "not-a-jwt"
+    assert r.json()["refresh_token"] != rt
+
+
+def test_no_cors_fault_answers_without_cors_headers(client, emu):
+    rt = sign_in(client)["refresh_token"]
+    emu.arm("no-cors", match={"grant_type": "refresh_token"})
+    r = refresh(client, rt)
+    assert r.status_code == 200 and "access-control-allow-origin" not in r.headers
+    assert "access-control-allow-origin" in refresh(client, r.json()["refresh_token"]).headers
+
+
+def test_delay_fault(client, emu):
+    rt = sign_in(client)["refresh_token"]
+    emu.arm("delay", params={"seconds": 0.3})
+    t0 = time.monotonic()
+    assert refresh(client, rt).status_code == 200
+    assert time.monotonic() - t0 >= 0.3
+
+
+def test_preflight_does_not_use_up_a_fault_unless_it_names_the_method(client, emu):
+    emu.arm("status", match={"path": AUTH}, params={"status": 503})
+    pre = client.options(AUTH, headers={"access-control-request-method": "POST"})
+    assert pre.status_code == 204
+    assert client.post(AUTH, json={}).status_code == 503
+    emu.arm("no-cors", match={"path": AUTH, "method": "OPTIONS"})
+    pre = client.options(AUTH, headers={"access-control-request-method": "POST"})
+    assert "access-control-allow-origin" not in pre.headers
+
+
+def test_window_fault_expires_on_the_clock(client, emu, clock):
+    rt = sign_in(client)["refresh_token"]
+    emu.arm("status", count=None, window_s=10, params={"status": 503})
+    for _ in range(3):
+        assert refresh(client, rt).status_code == 503
+    clock.advance(10)
+    assert refresh(client, rt).status_code == 200
+
+
+def test_drop_fault_without_a_socket_raises_in_process(client, emu):
+    from authtrace.host.emulators.workos import ConnectionDropped
+
+    emu.arm("drop")
+    with pytest.raises(ConnectionDropped):
+        client.get("/sso/jwks/client_local")
+
+
+# -- faults that need a real socket ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def live():
+    suite = EmulatorSuite(workos_port=0, convex=False, refresh_grace=30)
+    suite.start_in_thread()
+    yield suite
+    suite.stop()
+
+
+def live_sign_in(http: httpx.Client) -> dict:
+    verifier, challenge = pkce()
+    r = http.get("/user_management/authorize", params=authorize_params(challenge))
+    code = parse_qs(urlsplit(r.headers["location"]).query)["code"][0]
+    r = http.post(AUTH, json={"code": code, "client_id": "client_local", "grant_type": "authorization_code", "code_verifier": verifier})
+    return r.json()
+
+
+def test_live_drop_closes_the_connection_without_a_response(live):
+    with httpx.Client(base_url=live.workos_url, timeout=5) as http:
+        rt = live_sign_in(http)["refresh_token"]
+        live.workos.arm("drop", match={"grant_type": "refresh_token"})
+        with pytest.raises(httpx.RemoteProtocolError):
+            http.post(AUTH, json={"client_id": "client_local", "grant_type": "refresh_token", "refresh_token": rt})
+        # Dropped before processing: the token was not used.
+        assert http.post(AUTH, json={"client_id": "client_local", "grant_type": "refresh_token", "refresh_token": rt}).status_code == 200
+
+
+def test_live_lost_response_rotates_then_grace_replay_recovers_it(live):
+    with httpx.Client(base_url=live.workos_url, timeout=5) as http:
+        rt = live_sign_in(http)["refresh_token"]
+        live.workos.arm("lost-response", match={"grant_type": "refresh_token"})
+        body = {"client_id": "client_local", "grant_type": "refresh_token", "refresh_token": rt}
+        with pytest.raises(httpx.RemoteProtocolError):
+            http.post(AUTH, json=body)
+        exchanged = [e for e in live.events.list(type="refresh") if e["refresh_token"] == fingerprint(rt)]
+        assert [e["outcome"] for e in exchanged] == ["rotated"]
+        retry = http.post(AUTH, json=body)
+        assert retry.status_code == 200
+        assert fingerprint(retry.json()["refresh_token"]) == exchanged[0]["new_refresh_token"]
+
+
+def test_live_hang_until_client_timeout_and_bounded_by_max_s(live):
+    with httpx.Client(base_url=live.workos_url) as http:
+        live.workos.arm("hang", params={"max_s": 20})
+        t0 = time.monotonic()
+        with pytest.raises(httpx.ReadTimeout):
+            http.get(f"/sso/jwks/{live.workos.config.client_id}", timeout=0.3)
+        assert time.monotonic() - t0 < 2
+        live.workos.arm("hang", params={"max_s": 0.3})
+        t0 = time.monotonic()
+        with pytest.raises(httpx.RemoteProtocolError):
+            http.get(f"/sso/jwks/{live.workos.config.client_id}", timeout=5)
+        assert 0.3 <= time.monotonic() - t0 < 2
+        assert http.get(f"/sso/jwks/{live.workos.config.client_id}", timeout=5).status_code == 200
+
+
+def test_live_control_api_over_http(live):
+    with httpx.Client(base_url=live.workos_url, timeout=5) as http:
+        r = http.post("/__authtrace/faults", json={"action": "status", "match": {"grant_type": "refresh_token"}, "params": {"status": 503}})
+        assert r.status_code == 201 and r.json()["remaining"] == 1
+        assert [f["id"] for f in http.get("/__authtrace/faults").json()["faults"]] == [r.json()["id"]]
+        assert http.delete("/__authtrace/faults").json() == {"removed": 1}
+
+
+# -- control API ---------------------------------------------------------------------
+
+
+def test_control_api_is_loopback_only(emu):
+    remote = client_for(emu, peer="203.0.113.9")
+    for method, path in [("GET", "/__authtrace/faults"), ("POST", "/__authtrace/reset"), ("GET", "/__authtrace/events")]:
+        assert remote.request(method, path).status_code == 403
+    # The WorkOS API itself answers anyone.
+    assert remote.get("/sso/jwks/client_local").status_code == 200
+    rebinding = TestClient(emu.app, base_url="http://evil.example:8787", client=("127.0.0.1", 1))
+    assert rebinding.get("/__authtrace/faults").status_code == 403
+    assert client_for(emu).get("/__authtrace/faults").status_code == 200
+
+
+def test_control_faults_arm_list_cancel_and_validation(client, emu):
+    r = client.post("/__authtrace/faults", json={"action": "status", "count": 2, "params": {"status": 429, "retry_after": 3}})
+    assert r.status_code == 201
+    fid = r.json()["id"]
+    r2 = client.post("/__authtrace/faults", json={"target": "convex", "action": "close", "window_s": 5, "params": {"code": 1011, "reason": "test"}})
+    assert r2.status_code == 201 and r2.json()["remaining"] is None and r2.json()["until"] is not None
+    listing = client.get("/__authtrace/faults").json()
+    assert [f["id"] for f in listing["faults"]] == [fid, r2.json()["id"]]
+    assert "stall" in listing["actions"]["convex"] and "hang" in listing["actions"]["workos"]
+    assert emu.faults.take("convex", phase="message").action == "close"
+    assert client.delete(f"/__authtrace/faults/{fid}").json() == {"removed": 1}
+    assert client.delete(f"/__authtrace/faults/{fid}").status_code == 404
+    for bad in [
+        {"action": "explode"},
+        {"target": "mars", "action": "drop"},
+        {"action": "drop", "count": None},
+        {"action": "drop", "count": 0},
+        {"action": "status"},
+        {"action": "status", "params": {"status": 200}},
+        {"action": "hang", "params": {"max_s": 10_000}},
+        {"action": "delay"},
+        {"action": "drop", "extra": 1},
+        {},
+    ]:
+        r = client.post("/__authtrace/faults", json=bad)
+        assert r.status_code == 400 and r.json()["message"], bad
+    assert client.post("/__authtrace/faults", content=b"{oops").status_code == 400
+    assert client.delete("/__authtrace/faults").json() == {"removed": 1}
+
+
+def test_control_events_counters_and_no_raw_secrets(client, emu):
+    data = sign_in(client)
+    rt1 = refresh(client, data["refresh_token"]).json()["refresh_token"]
+    events = client.get("/__authtrace/events").json()
+    types = [e["type"] for e in events["events"]]
+    assert {"authorize", "code-exchange", "refresh", "request"} <= set(types)
+    later = client.get("/__authtrace/events", params={"since": events["last_seq"] - 1}).json()["events"]
+    assert len(later) <= 2
+    only = client.get("/__authtrace/events", params={"type": "refresh"}).json()["events"]
+    assert [e["outcome"] for e in only] == ["rotated"] and only[0]["refresh_token"] == fingerprint(data["refresh_token"])
+    assert client.get("/__authtrace/events", params={"since": "x"}).status_code == 400
+    counters = client.get("/__authtrace/counters").json()
+    assert counters["workos.refresh"] == 1 and counters["workos.code-exchange"] == 1
+    dump = json.dumps(emu.events.list()) + json.dumps(emu.sessions())
+    for secret in (data["refresh_token"], rt1, data["access_token"], data["access_token"].split(".")[1]):
+        assert secret not in dump
+
+
+def test_control_config_changes_ttls_at_run_time(client, emu, clock):
+    r = client.post("/__authtrace/config", json={"access_token_ttl": 2, "inactivity_timeout": 60})
+    assert r.status_code == 200 and r.json()["access_token_ttl"] == 2 and r.json()["issuer"].endswith("/client_local")
+    c = emu.key.verify(sign_in(client)["access_token"])
+    assert c["exp"] - c["iat"] == 2
+    for bad in [{"access_token_ttl": 0}, {"session_ttl": -1}, {"refresh_grace": "x"}, {"client_id": "other"}, {"nope": 1}]:
+        assert client.post("/__authtrace/config", json=bad).status_code == 400, bad
+    assert client.get("/__authtrace/config").json()["inactivity_timeout"] == 60
+
+
+def test_control_revoke_session_and_refresh_token(client, emu):
+    a = sign_in(client)
+    b = sign_in(client)
+    sid_a = emu.key.verify(a["access_token"])["sid"]
+    sessions = client.get("/__authtrace/sessions").json()["sessions"]
+    assert {s["id"] for s in sessions} >= {sid_a}
+    assert all(s["refresh_token"].startswith("tok:") for s in sessions)
+    assert client.post(f"/__authtrace/sessions/{sid_a}/revoke", json={"reason": "admin"}).status_code == 200
+    assert error_of(refresh(client, a["refresh_token"])) == (400, "invalid_grant", "Session has ended.")
+    assert client.post("/__authtrace/sessions/session_nope/revoke").status_code == 404
+    r = client.post("/__authtrace/refresh-tokens/revoke", json={"fingerprint": fingerprint(b["refresh_token"])})
+    assert r.json() == {"revoked": 1}
+    assert error_of(refresh(client, b["refresh_token"])) == (400, "invalid_grant", "Refresh token has been revoked.")
+    c = sign_in(client)
+    sid_c = emu.key.verify(c["access_token"])["sid"]
+    assert client.post("/__authtrace/refresh-tokens/revoke", json={"session_id": sid_c}).json() == {"revoked": 1}
+    assert error_of(refresh(client, c["refresh_token"]))[1] == "invalid_grant"
+    assert client.post("/__authtrace/refresh-tokens/revoke", json={}).status_code == 400
+    assert client.post("/__authtrace/refresh-tokens/revoke", json={"refresh_token": "nope"}).status_code == 404
+
+
+def test_control_reset(client, emu):
+    data = sign_in(client)
+    emu.arm("drop", count=3)
+    assert client.post("/__authtrace/reset").json() == {"reset": {"faults": True, "sessions": False, "events": False}}
+    assert emu.faults.list() == []
+    assert refresh(client, data["refresh_token"]).status_code == 200
+    assert client.post("/__authtrace/reset", json={"sessions": True, "events": True}).status_code == 200
+    assert emu.sessions() == []
+    assert error_of(refresh(client, data["refresh_token"]))[1] == "invalid_grant"
+    assert client.post("/__authtrace/reset", json={"sessions": "yes"}).status_code == 400
+
+
+# -- FaultBoard and EventLog on their own ------------------------------------------------
+
+
+def test_fault_board_counts_windows_matching_and_listing():
+    clock = FakeClock()
+    log = EventLog(clock=clock)
+    board = FaultBoard(clock=clock, events=log)
+    f = board.arm("workos", "status", match={"path": "/user_management/*", "grant_type": ["refresh_token", "x"]}, count=2, params={"status": 500})
+    assert board.take("workos", path="/user_management/authenticate") is None  # grant_type fact missing
+    assert board.take("convex", path="/user_management/authenticate", grant_type="refresh_token") is None
+    got = board.take("workos", path="/user_management/authenticate", grant_type="refresh_token")
+    assert got.id == f.id and got.fired == 1 and got.remaining == 1
+    assert board.peek("workos", path="/user_management/x", grant_type="x").remaining == 1
+    assert board.take("workos", path="/user_management/x", grant_type="x").remaining == 0
+    assert board.list() == []
+    w = board.arm("convex", "stall", count=None, window_s=5)
+    assert board.take("convex").params["max_s"] == 30
+    clock.advance(5)
+    assert board.take("convex") is None and board.list() == []
+    board.arm("convex", "auth-error", count=5)
+    board.arm("workos", "drop", count=5)
+    assert board.reset("convex") == 1 and [x.action for x in board.list()] == ["drop"]
+    assert board.cancel(board.list()[0].id) and not board.cancel("fault_x")
+    assert {"faults.armed", "faults.fired", "faults.expired"} <= set(log.counters)
+    assert w.until == clock.t
+    with pytest.raises(FaultError):
+        board.arm("workos", "delay", params={"seconds": 301})
+    with pytest.raises(FaultError):
+        board.arm("convex", "close", params={"code": 99})
+    with pytest.raises(FaultError):
+        board.arm("workos", "drop", window_s=-1)
+
+
+def test_event_log_scrubs_secrets_and_pages_by_seq():
+    clock = FakeClock()
+    log = EventLog(clock=clock, max_events=3)
+    token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"
+    e = log.add("x", "y", refresh_token="secret-rt", note=f"Bearer {token}", nested={"code": "abc"}, ok="plain")
+    assert e["refresh_token"] == fingerprint("secret-rt") and token not in e["note"]
+    assert e["nested"]["code"] == fingerprint("abc", "code") and e["ok"] == "plain" and e["t"] == clock.t
+    for i in range(4):
+        log.add("x", "z", i=i)
+    assert [ev["i"] for ev in log.list()] == [1, 2, 3]  # bounded
+    assert [ev["i"] for ev in log.list(since=log.last_seq - 1)] == [3]
+    assert log.counters == {"x.y": 1, "x.z": 4}
