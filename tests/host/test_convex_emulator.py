@@ -243,6 +243,26 @@ def test_ping_when_idle():
     run(main())
 
 
+def test_disconnect_all_and_closed_connection_snapshots():
+    async def main():
+        async with emulator() as emu:
+            c = await Sync.open(emu, "sess-d")
+            await c.auth(token())
+            await c.subscribe((0, "auth:whoami", {}))
+            await c.until_synced()
+            assert await emu.disconnect_all(1001, "going away") == 1
+            assert await c.closed() == (1001, "going away")
+            for _ in range(50):
+                if emu.closed_connections:
+                    break
+                await asyncio.sleep(0.02)
+            (snap,) = emu.closed_connections
+            assert snap["session_id"] == "sess-d" and snap["subject"] == "user_01" and not snap["open"]
+            assert snap["token"].startswith("tok:") and emu.connections() == []
+
+    run(main())
+
+
 # -- authentication ------------------------------------------------------------------------
 
 
