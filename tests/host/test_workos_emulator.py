@@ -723,6 +723,11 @@ def test_fault_board_counts_windows_matching_and_listing():
     clock.advance(5)
     assert board.take("convex") is None and board.list() == []
     board.arm("convex", "auth-error", count=5)
+    board.arm("convex", "refuse-upgrade", count=1)
+    assert board.peek("convex", actions=("refuse-upgrade",)).action == "refuse-upgrade"
+    assert board.take("convex", actions=("refuse-upgrade",)).action == "refuse-upgrade"
+    assert board.take("convex", actions=("refuse-upgrade",)) is None
+    assert board.list("convex")[0].remaining == 5  # skipped, not consumed
     board.arm("workos", "drop", count=5)
     assert board.reset("convex") == 1 and [x.action for x in board.list()] == ["drop"]
     assert board.cancel(board.list()[0].id) and not board.cancel("fault_x")

@@ -205,12 +205,17 @@ class FaultBoard:
             keep.append(f)
         self._faults = keep
 
-    def take(self, target: str, *, explicit: tuple[str, ...] = (), **facts: Any) -> Fault | None:
+    def take(
+        self, target: str, *, explicit: tuple[str, ...] = (), actions: tuple[str, ...] | None = None, **facts: Any
+    ) -> Fault | None:
         """Consume one use of the first (oldest) armed fault matching ``facts``.
 
         ``explicit`` names facts a fault must mention in its ``match`` to be
         considered (the WorkOS emulator passes ``("method",)`` for CORS
         preflights, so "fail the next refresh" is not used up by its OPTIONS).
+        ``actions`` limits the search to faults that can happen at this point
+        (e.g. only ``refuse-upgrade`` during a WebSocket upgrade); others are
+        skipped, not consumed.
         Returns a copy of the fault as it fired (``fired`` counts this use),
         or None when no fault applies.
         """
@@ -221,6 +226,8 @@ class FaultBoard:
                 if f.target != target or not f.matches(facts):
                     continue
                 if any(k not in f.match for k in explicit):
+                    continue
+                if actions is not None and f.action not in actions:
                     continue
                 f.fired += 1
                 if f.remaining is not None:
@@ -235,12 +242,12 @@ class FaultBoard:
             self._events.add("faults", "fired", **_summary(fired), facts={k: v for k, v in facts.items() if isinstance(v, (str, int, float, bool))})
         return fired
 
-    def peek(self, target: str, **facts: Any) -> Fault | None:
+    def peek(self, target: str, *, actions: tuple[str, ...] | None = None, **facts: Any) -> Fault | None:
         """Like :meth:`take` but uses nothing up."""
         with self._lock:
             self._expire(self._clock())
             for f in self._faults:
-                if f.target == target and f.matches(facts):
+                if f.target == target and f.matches(facts) and (actions is None or f.action in actions):
                     return Fault(**asdict(f))
         return None
 
