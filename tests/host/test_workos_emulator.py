@@ -753,3 +753,130 @@ def test_event_log_scrubs_secrets_and_pages_by_seq():
     assert [ev["i"] for ev in log.list()] == [1, 2, 3]  # bounded
     assert [ev["i"] for ev in log.list(since=log.last_seq - 1)] == [3]
     assert log.counters == {"x.y": 1, "x.z": 4}
+
+
+# -- the real, unmodified authkit-js 0.20.3 against the emulator ------------------------
+
+AUTHKIT_JS = """
+const { createClient } = require(process.env.AUTHKIT_JS);
+const [BASE, CLIENT, PORT] = [process.env.WORKOS_URL, "client_local", Number(process.env.WORKOS_PORT)];
+
+// The few browser globals authkit-js touches, backed by plain objects.
+class MemStorage {
+  constructor() { this.m = new Map(); }
+  getItem(k) { return this.m.has(k) ? this.m.get(k) : null; }
+  setItem(k, v) { this.m.set(k, String(v)); }
+  removeItem(k) { this.m.delete(k); }
+  clear() { this.m.clear(); }
+  key(i) { return [...this.m.keys()][i] ?? null; }
+  get length() { return this.m.size; }
+}
+let href = "http://localhost:5173/";
+globalThis.window = globalThis;
+globalThis.origin = "http://localhost:5173";
+globalThis.location = {
+  get href() { return href; }, get search() { return new URL(href).search; },
+  get pathname() { return new URL(href).pathname; }, get hostname() { return new URL(href).hostname; },
+  toString() { return href; }, assign(u) { href = String(u); },
+};
+globalThis.history = { replaceState(_s, _t, url) { href = String(url); } };
+globalThis.document = { cookie: "", hidden: false };
+globalThis.localStorage = new MemStorage();
+globalThis.sessionStorage = new MemStorage();
+Object.defineProperty(globalThis, "navigator", {
+  configurable: true, value: { locks: { request: async (_name, _opts, cb) => cb() } },
+});
+
+const opts = { apiHostname: "127.0.0.1", port: PORT, https: false, devMode: true,
+               redirectUri: "http://localhost:5173/callback" };
+const RT_KEY = `workos:refresh-token:${CLIENT}`;
+const arm = (fault) => fetch(`${BASE}/__authtrace/faults`, {
+  method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(fault) });
+const describe = (e) => ({ name: e.name, ctor: e.constructor.name, message: e.message, status: e.status,
+                           error: e.error, isTransient: e.isTransient });
+const out = {};
+
+(async () => {
+  const c1 = await createClient(CLIENT, opts);
+  const url = await c1.getSignInUrl({ state: { returnTo: "/x" } });
+  c1.dispose();
+  out.authorizeUrl = url;
+  const r = await fetch(url, { redirect: "manual" });
+  out.authorizeStatus = r.status;
+  href = r.headers.get("location");
+  let redirected = null;
+  const c2 = await createClient(CLIENT, { ...opts, onRedirectCallback: (p) => { redirected = p.state; } });
+  out.redirectState = redirected;
+  out.user = c2.getUser();
+  out.urlAfterCallback = href;
+  const t1 = await c2.getAccessToken();
+  const rt1 = localStorage.getItem(RT_KEY);
+  const t2 = await c2.getAccessToken({ forceRefresh: true });
+  const rt2 = localStorage.getItem(RT_KEY);
+  out.tokens = { t1, t2, rotated: !!rt1 && !!rt2 && rt1 !== rt2, sameAccess: t1 === t2 };
+  out.unforcedIsCached = (await c2.getAccessToken()) === t2;
+
+  await arm({ action: "status", match: { grant_type: "refresh_token" }, params: { status: 503, retry_after: 1 } });
+  try { await c2.getAccessToken({ forceRefresh: true }); out.transient = "resolved"; }
+  catch (e) { out.transient = describe(e); }
+  out.rtAfterTransient = localStorage.getItem(RT_KEY) === rt2;
+
+  await arm({ action: "drop", match: { grant_type: "refresh_token" } });
+  try { await c2.getAccessToken({ forceRefresh: true }); out.dropped = "resolved"; }
+  catch (e) { out.dropped = describe(e); }
+
+  const t3 = await c2.getAccessToken({ forceRefresh: true });
+  out.recovered = typeof t3 === "string" && t3 !== t2;
+
+  await arm({ action: "invalid-grant", match: { grant_type: "refresh_token" } });
+  try { await c2.getAccessToken({ forceRefresh: true }); out.terminal = "resolved"; }
+  catch (e) { out.terminal = describe(e); }
+  out.rtAfterTerminal = localStorage.getItem(RT_KEY);
+  try { await c2.getAccessToken(); out.afterTerminal = "resolved"; }
+  catch (e) { out.afterTerminal = describe(e); }
+  c2.dispose();
+
+  console.log(JSON.stringify(out));
+  process.exit(0);
+})().catch((e) => { console.error(e); process.exit(1); });
+"""
+
+
+def test_real_authkit_js_devmode_against_the_emulator(live, tmp_path):
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    pkg = root / "node_modules" / "@workos-inc" / "authkit-js"
+    node = shutil.which("node")
+    if node is None or not (pkg / "dist" / "index.js").exists():
+        pytest.skip("node or node_modules/@workos-inc/authkit-js is missing")
+    script = tmp_path / "authkit_check.cjs"
+    script.write_text(AUTHKIT_JS)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "AUTHKIT_JS": str(pkg / "dist" / "index.js"),
+        "WORKOS_URL": live.workos_url,
+        "WORKOS_PORT": str(live.workos.config.port),
+    }
+    proc = subprocess.run([node, str(script)], capture_output=True, text=True, timeout=30, env=env)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    q = parse_qs(urlsplit(out["authorizeUrl"]).query)
+    assert out["authorizeUrl"].startswith(f"{live.workos_url}/user_management/authorize?")
+    assert q["code_challenge_method"] == ["S256"] and q["provider"] == ["authkit"]
+    assert out["authorizeStatus"] == 302
+    assert out["redirectState"] == {"returnTo": "/x"}
+    assert out["user"]["id"] == "user_01LOCALTESTUSER0000000000"
+    assert "code=" not in out["urlAfterCallback"]
+    assert out["tokens"]["rotated"] and not out["tokens"]["sameAccess"]
+    assert out["unforcedIsCached"]
+    assert out["transient"]["ctor"] == "RefreshError"
+    assert out["transient"]["status"] == 503 and out["transient"]["isTransient"] is True
+    assert out["rtAfterTransient"] is True  # a transient failure keeps the session
+    assert out["dropped"]["ctor"] == "TypeError"  # a network failure, as in a browser
+    assert out["recovered"] is True
+    assert out["terminal"]["ctor"] == "LoginRequiredError"
+    assert out["rtAfterTerminal"] is None  # terminal failure wiped the devMode refresh token
+    assert out["afterTerminal"]["message"] == "No access token available"
