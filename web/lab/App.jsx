@@ -9,13 +9,15 @@ const sendMessage = makeFunctionReference("messages:send");
 
 // Live state for people and for the scenario driver (data-* attributes).
 export function App({ adapter, devMode }) {
-  const { user, isLoading: authkitLoading, signIn, signOut } = useAuth();
+  const { user, isLoading: authkitLoading, signIn, signOut, getAccessToken } = useAuth();
   const { isAuthenticated, isLoading } = useConvexAuth();
   const me = useQuery(whoami);
   const messages = useQuery(listMessages);
   const send = useMutation(sendMessage);
   const [body, setBody] = useState("");
   const [sent, setSent] = useState([]);
+  // Hooks for the scenario driver: what a user's other code would call.
+  globalThis.__labAuthkit = { getAccessToken, signOut, signIn };
   useEffect(() => {
     globalThis.__labState = { authkitUser: !!user, convexAuthenticated: isAuthenticated, convexLoading: isLoading,
       whoami: me === undefined ? "loading" : me ? me.subject : null, messages: messages ? messages.length : null };

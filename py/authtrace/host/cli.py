@@ -21,6 +21,7 @@ COMMANDS = (
     "lab",
     "emulate",
     "bench",
+    "scenario",
 )
 
 

@@ -1,0 +1,137 @@
+"""The numbers a scenario run reports, from what the driver saw of the lab.
+
+The driver samples the lab tab's own state (``globalThis.__labState`` and the
+Convex client's socket state) every ~100 ms; these functions turn the samples,
+the messages the page sent and the messages the emulator stored into the
+scenario runner's JSON fields. Pure: time comes with the samples (ms).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+WEDGE_AFTER_MS = 10_000
+
+
+@dataclass
+class Sample:
+    t: float  # ms since the run started
+    authkit_user: bool | None
+    convex_authenticated: bool | None
+    convex_loading: bool | None = None
+    socket: str | None = None
+    paused: str | None = None
+    connected: bool | None = None
+    ever_connected: bool | None = None
+    connection_count: int | None = None
+    connection_retries: int | None = None
+    frozen: bool = False  # the tab could not be read (frozen): carries the last state forward
+
+    @classmethod
+    def from_page(cls, t: float, state: dict[str, Any] | None) -> Sample:
+        if not state:
+            return cls(t, None, None, frozen=True)
+        return cls(t, state.get("authkitUser"), state.get("convexAuthenticated"), state.get("convexLoading"),
+                   state.get("socket"), state.get("paused"), state.get("connected"), state.get("everConnected"),
+                   state.get("connectionCount"), state.get("connectionRetries"))
+
+
+@dataclass
+class Metrics:
+    split_brain_ms: float = 0.0
+    split_brain_open: bool = False
+    split_brain: list[dict[str, float | None]] = field(default_factory=list)
+    wedged: bool = False
+    lost_mutations: int = 0
+    duplicated_mutations: int = 0
+    recovered_ms: float | None = None
+    authkit_user_at_end: bool = False
+    convex_authenticated_at_end: bool = False
+
+
+def _carry(samples: list[Sample]) -> list[Sample]:
+    """Replace unreadable samples by the last readable state (a frozen tab keeps its state)."""
+    out, last = [], None
+    for s in samples:
+        if s.frozen and last is not None:
+            s = Sample(s.t, last.authkit_user, last.convex_authenticated, last.convex_loading, last.socket, last.paused,
+                       last.connected, last.ever_connected, last.connection_count, last.connection_retries, frozen=True)
+        elif not s.frozen:
+            last = s
+        out.append(s)
+    return out
+
+
+def split_brain(samples: list[Sample]) -> list[dict[str, float | None]]:
+    """Intervals where AuthKit has a user and Convex is not authenticated, after Convex
+    was first authenticated (the sign-in itself is not split brain)."""
+    intervals: list[dict[str, float | None]] = []
+    seen_auth = False
+    start = None
+    for s in _carry(samples):
+        if s.convex_authenticated:
+            seen_auth = True
+        bad = seen_auth and bool(s.authkit_user) and not s.convex_authenticated
+        if bad and start is None:
+            start = s.t
+        elif not bad and start is not None:
+            intervals.append({"start": start, "end": s.t})
+            start = None
+    if start is not None:
+        intervals.append({"start": start, "end": None})
+    return intervals
+
+
+def wedged(samples: list[Sample], threshold_ms: float = WEDGE_AFTER_MS) -> bool:
+    """Convex's socket stopped, or open but paused-uninitialised, with no reconnect
+    attempt (no change of connection count or retries) for longer than ``threshold_ms``."""
+    start, key = None, None
+    for s in _carry(samples):
+        stuck = s.authkit_user and (
+            s.socket == "stopped"
+            or (s.connected and s.ever_connected is False and s.paused in ("uninitialized", "yes"))
+        )
+        progress = (s.connection_count, s.connection_retries)
+        if stuck and (start is None or progress != key):
+            start, key = s.t, progress
+        elif not stuck:
+            start = None
+        if start is not None and s.t - start > threshold_ms:
+            return True
+    return False
+
+
+def mutations(sent: list[str], stored: list[str]) -> tuple[int, int]:
+    """(lost, duplicated): bodies the page sent that the backend never stored, or stored twice."""
+    have = Counter(stored)
+    want = Counter(sent)
+    lost = sum(max(0, n - have.get(body, 0)) for body, n in want.items())
+    duplicated = sum(max(0, have.get(body, 0) - n) for body, n in want.items())
+    return lost, duplicated
+
+
+def recovered_ms(samples: list[Sample], fault_end: float | None) -> float | None:
+    """Time from the fault's end to Convex authenticated again (None if never)."""
+    if fault_end is None:
+        return None
+    for s in _carry(samples):
+        if s.t >= fault_end and s.convex_authenticated and s.authkit_user:
+            return round(s.t - fault_end, 1)
+    return None
+
+
+def compute(samples: list[Sample], sent: list[str], stored: list[str], fault_end: float | None) -> Metrics:
+    m = Metrics()
+    m.split_brain = split_brain(samples)
+    end_t = samples[-1].t if samples else 0.0
+    m.split_brain_ms = round(sum(((i["end"] if i["end"] is not None else end_t) - i["start"]) for i in m.split_brain), 1)
+    m.split_brain_open = bool(m.split_brain and m.split_brain[-1]["end"] is None)
+    m.wedged = wedged(samples)
+    m.lost_mutations, m.duplicated_mutations = mutations(sent, stored)
+    m.recovered_ms = recovered_ms(samples, fault_end)
+    last = next((s for s in reversed(samples) if not s.frozen), None)
+    m.authkit_user_at_end = bool(last and last.authkit_user)
+    m.convex_authenticated_at_end = bool(last and last.convex_authenticated)
+    return m
