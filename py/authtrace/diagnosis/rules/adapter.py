@@ -1,0 +1,256 @@
+"""What the Convex adapter does with AuthKit's answers: null for a transient error,
+a throw that wedges the socket, a second setAuth that overwrites the pause, the same token twice."""
+
+from __future__ import annotations
+
+from ...event import Event, Kind
+from .. import finding as F
+from .. import thresholds as T
+from ..fixes import FIXES
+from ..finding import Finding
+from ..timeline import Exchange, Timeline, TokenCall, fmt_at, fmt_dur, quote, transient_kind
+from . import rule
+
+_TRANSIENT_WORDS = {
+    "network": "a network failure",
+    "abort": "an aborted request",
+    "lock-timeout": "a refresh-lock timeout",
+    "transient": "an error AuthKit itself marks transient",
+}
+
+
+def _transient_words(kind: str) -> str:
+    if kind.startswith("http-"):
+        return f"a retryable HTTP {kind[5:]}"
+    return _TRANSIENT_WORDS.get(kind, kind)
+
+
+def _failed_refresh_within(tl: Timeline, tab: str, start: float, end: float) -> Exchange | None:
+    """The refresh exchange in ``tab`` that failed inside a call's span."""
+    last = None
+    for x in tl.exchanges:
+        if x.tab == tab and x.end is not None and not x.ok and start - T.CALL_SLACK_MS <= x.end.wall <= end + T.CALL_SLACK_MS:
+            last = x
+    return last
+
+
+def _auth_change_false(tl: Timeline, tab: str, after: float, before: float) -> Event | None:
+    for e in tl.of(tab, Kind.CONVEX, "auth-change", after=after, before=before):
+        if e.payload.get("is_authenticated") is False:
+            return e
+    return None
+
+
+@rule(F.TRANSIENT_REFRESH_REPORTED_AS_SIGNOUT, needs=("convex-client",), any_of=(("authkit-client",), ("fetch",)))
+def transient_refresh_reported_as_signout(tl: Timeline) -> list[Finding]:
+    out: list[Finding] = []
+    used: set[int] = set()
+    candidates: list[tuple[str, Event, str, str, Exchange | None]] = []
+    for call in tl.calls:
+        kind = call.transient
+        if call.end is None or kind is None:
+            continue
+        fx = _failed_refresh_within(tl, call.tab, call.start_wall, call.end.wall)
+        candidates.append((call.tab, call.end, kind, f"getAccessToken{'({forceRefresh: true})' if call.force else '()'} "
+                           f"failed with {call.error_text}", fx))
+    tabs_with_calls = {c.tab for c in tl.calls}
+    for x in tl.exchanges:
+        # Without the AuthKit wrapper, the failed refresh itself is the evidence.
+        if x.tab in tabs_with_calls or x.end is None or not x.is_refresh or x.ok:
+            continue
+        p = x.end.payload
+        kind = transient_kind(p.get("name"), p.get("message"), status=x.status) if x.failed else \
+            transient_kind(None, None, status=x.status)
+        if kind:
+            what = (f"the refresh request failed with {p.get('name')}: {p.get('message')}" if x.failed
+                    else f"the refresh request got HTTP {x.status}")
+            candidates.append((x.tab, x.end, kind, what, None))
+    for tab, failure, kind, what, fx in candidates:
+        flip = _auth_change_false(tl, tab, failure.wall, failure.wall + T.CONVEX_REACTION_MS)
+        if flip is None or flip.id in used:
+            continue
+        user = tl.user_present_at(tab, flip.wall)
+        if user is None:
+            continue
+        used.add(flip.id)
+        still = user.end is None or user.end > flip.wall + T.SPLIT_BRAIN_MIN_MS
+        if not still:
+            continue
+        text = (f"At {fmt_at(tl, failure.wall)} in {tl.describe_tab(tab)} {what}, {_transient_words(kind)} that says "
+                f"nothing about the session; {fmt_dur(flip.wall - failure.wall)} later Convex reported "
+                "isAuthenticated=false: the adapter turned the error into null, which Convex treats as a sign-out and "
+                f"never retries. AuthKit still had the user {user.detail.get('user_id') or ''}".rstrip()
+                + (" until the end of the trace." if user.end is None else f" until {fmt_at(tl, user.end)}."))
+        evidence = [failure.id, flip.id] + (fx.evidence() if fx else [])
+        out.append(Finding(F.TRANSIENT_REFRESH_REPORTED_AS_SIGNOUT, flip.wall, sorted(set(evidence)), text,
+                           FIXES[F.TRANSIENT_REFRESH_REPORTED_AS_SIGNOUT], tab))
+    return out
+
+
+def _reconnected(tl: Timeline, tab: str, after: float, before: float) -> Event | None:
+    for e in tl.of(tab, after=after, before=before):
+        if e.kind is Kind.CONVEX and e.type == "Connect":
+            return e
+        if e.kind is Kind.WEBSOCKET and e.type == "open" and e.payload.get("sync"):
+            return e
+        if e.kind is Kind.CONVEX and e.type == "state" and e.payload.get("socket") in ("connecting", "ready") \
+                and e.payload.get("has_ever_connected") is not False:
+            return e
+    return None
+
+
+def _never_connected(state: Event | None) -> bool:
+    return state is not None and state.payload.get("is_websocket_connected") is True \
+        and state.payload.get("has_ever_connected") is False
+
+
+@rule(F.THROW_WEDGE, needs=("authkit-client", "convex-client"))
+def throw_wedge(tl: Timeline) -> list[Finding]:
+    out: list[Finding] = []
+    wedged_tabs: set[str] = set()
+    for call in tl.calls:
+        if call.end is None or call.outcome != "error" or call.tab in wedged_tabs:
+            continue
+        tab, t0 = call.tab, call.end.wall
+        if tl.end < t0 + T.WEDGE_STOPPED_MS:
+            continue  # the trace ends too soon to tell
+        state = tl.state_at(tab, t0 + T.STATE_SAMPLE_SLACK_MS)
+        stopped = state is not None and state.payload.get("socket") == "stopped"
+        initial = _never_connected(state) and state.payload.get("paused") in ("uninitialized", "yes")
+        if not (stopped or initial):
+            continue
+        later = [s for s in tl.socket_states(tab) if t0 < s.wall <= t0 + T.WEDGE_STOPPED_MS and s.wall > state.wall]
+        if any(s.payload.get("socket") != "stopped" if stopped else not _never_connected(s) for s in later):
+            continue
+        if _reconnected(tl, tab, t0, t0 + T.WEDGE_STOPPED_MS) is not None and stopped:
+            continue
+        if initial and tl.of(tab, Kind.CONVEX, "Connect", after=t0, before=t0 + T.WEDGE_STOPPED_MS):
+            continue
+        rejection = next(iter(tl.of(tab, Kind.NOTE, "unhandledrejection", after=t0 - T.STATE_SAMPLE_SLACK_MS,
+                                    before=t0 + T.REJECTION_AFTER_ERROR_MS)), None)
+        if rejection is None and not call.force and stopped:
+            # A stopped socket after an unforced call that nobody rethrew is not this wedge.
+            continue
+        wedged_tabs.add(tab)
+        following = [s for s in tl.socket_states(tab) if s.wall > t0]
+        until = next((s.wall for s in following if (s.payload.get("socket") != "stopped" if stopped
+                                                    else not _never_connected(s))), None)
+        held = (until if until is not None else tl.end) - t0
+        if stopped:
+            text = (f"At {fmt_at(tl, t0)} in {tl.describe_tab(tab)} the token fetch Convex was awaiting rejected "
+                    f"({call.error_text}"
+                    + (f"; the page saw an unhandled rejection {quote(rejection.payload.get('message'))}" if rejection else "")
+                    + f"). Convex had stopped the socket before asking for a forced token and only restarts it after "
+                    f"a successful fetch, so the socket stayed 'stopped' with no reconnect for {fmt_dur(held)}"
+                    + (" (until the end of the trace)" if until is None else "")
+                    + "; Convex never reported the sign-out.")
+        else:
+            text = (f"At {fmt_at(tl, t0)} in {tl.describe_tab(tab)} the first token fetch after setAuth rejected "
+                    f"({call.error_text}). Convex had paused the socket for it and never resumed: the WebSocket was "
+                    f"open but no Connect or query was sent for {fmt_dur(held)}"
+                    + (" (until the end of the trace)" if until is None else "") + ".")
+        evidence = [call.end.id, state.id] + ([rejection.id] if rejection else [])
+        out.append(Finding(F.THROW_WEDGE, t0, sorted(set(evidence)), text, FIXES[F.THROW_WEDGE], tab))
+    return out
+
+
+def _first_call_after(tl: Timeline, tab: str, wall: float) -> TokenCall | None:
+    for call in tl.calls:
+        if call.tab == tab and call.start_wall >= wall - T.STATE_SAMPLE_SLACK_MS / 10:
+            return call
+    return None
+
+
+@rule(F.PAUSE_OVERWRITE_WEDGE, needs=("convex-client",))
+def pause_overwrite_wedge(tl: Timeline) -> list[Finding]:
+    out: list[Finding] = []
+    for tab in tl.tabs:
+        states = tl.socket_states(tab)
+        runs: list[tuple[Event, float | None]] = []
+        i = 0
+        while i < len(states):
+            if _never_connected(states[i]):
+                j = i + 1
+                while j < len(states) and _never_connected(states[j]):
+                    j += 1
+                runs.append((states[i], states[j].wall if j < len(states) else None))
+                i = j
+            else:
+                i += 1
+        for first, run_end in runs:
+            stop = run_end if run_end is not None else tl.end
+            set_auths = tl.of(tab, Kind.CONVEX, "setAuth", before=stop)
+            creates = [c for c in tl.of(tab, Kind.WEBSOCKET, "create", before=first.wall) if c.payload.get("sync")]
+            if creates:
+                set_auths = [s for s in set_auths if s.wall >= creates[-1].wall - T.PAUSE_WEDGE_FALLBACK_MS]
+            if not set_auths:
+                continue
+            last = set_auths[-1]
+            overwritten = len(set_auths) >= 2 or any(s.payload.get("paused") == "yes" for s in states
+                                                     if first.wall <= s.wall <= stop)
+            if not overwritten:
+                continue  # one setAuth whose fetch failed: the throw-wedge's initial path
+            call = _first_call_after(tl, tab, last.wall)
+            if call is not None:
+                if call.end is None:
+                    continue  # still waiting for the token: a hang, not this wedge
+                anchor = call.end.wall
+                if call.outcome == "error":
+                    continue
+            else:
+                anchor = last.wall + T.PAUSE_WEDGE_FALLBACK_MS
+            if first.wall > anchor + T.PAUSE_WEDGE_MS or stop < max(first.wall, anchor) + T.PAUSE_WEDGE_MS:
+                continue
+            if tl.of(tab, Kind.CONVEX, "Connect", after=last.wall, before=stop):
+                continue
+            held = stop - max(first.wall, anchor)
+            text = (f"{tl.describe_tab(tab).capitalize()} called setAuth {len(set_auths)} times "
+                    f"(last at {fmt_at(tl, last.wall)}) while the Convex socket was still paused waiting for its first "
+                    "token; the second pause overwrote 'uninitialized', so resuming sent only Authenticate and never "
+                    f"Connect or the query set. From {fmt_at(tl, max(first.wall, anchor))} the socket was connected but "
+                    f"had never connected (isWebSocketConnected=true, hasEverConnected=false) for {fmt_dur(held)}"
+                    + (" until the end of the trace" if run_end is None else "") + ": queries load forever.")
+            evidence = [s.id for s in set_auths[-2:]] + [first.id] + ([call.end.id] if call and call.end else [])
+            out.append(Finding(F.PAUSE_OVERWRITE_WEDGE, max(first.wall, anchor) + T.PAUSE_WEDGE_MS,
+                               sorted(set(evidence)), text, FIXES[F.PAUSE_OVERWRITE_WEDGE], tab))
+    return out
+
+
+@rule(F.SAME_TOKEN_REAUTH, needs=("authkit-client", "convex-client", "sync"))
+def same_token_reauth(tl: Timeline) -> list[Finding]:
+    out: list[Finding] = []
+    for call in tl.calls:
+        if call.end is None or call.outcome != "token" or not call.token:
+            continue
+        tab = call.tab
+        sent = [a for a in tl.of(tab, Kind.CONVEX, "Authenticate", before=call.start_wall)
+                if a.payload.get("token_type") != "None"]
+        if not sent or sent[-1].payload.get("token") != call.token:
+            continue
+        authenticate = sent[-1]
+        window_end = call.end.wall + T.CONVEX_REACTION_MS
+        reaction = None
+        for e in tl.of(tab, Kind.CONVEX, after=call.end.wall, before=window_end):
+            if e.type == "auth-change" and e.payload.get("is_authenticated") is False:
+                reaction = e
+                break
+            if e.type == "state" and e.payload.get("auth") == "notRefetching":
+                reaction = e
+                break
+            if e.type == "Authenticate" and e.payload.get("token") != call.token:
+                break  # a different token went out: this call was not the last word
+        if reaction is None:
+            continue
+        if reaction.type == "auth-change":
+            effect = ("Convex treated the unchanged token as a failed re-authentication and reported "
+                      "isAuthenticated=false (convex-js#184)")
+        else:
+            effect = ("Convex went to 'notRefetching' and scheduled no further refresh, so it now depends on the "
+                      "server rejecting the token after it expires")
+        text = (f"At {fmt_at(tl, call.end.wall)} in {tl.describe_tab(tab)} Convex asked for a fresh token but "
+                f"getAccessToken{'({forceRefresh: true})' if call.force else '() (forceRefresh not passed)'} returned "
+                f"the same token ({call.token}) it had sent at {fmt_at(tl, authenticate.wall)}; "
+                f"{fmt_dur(reaction.wall - call.end.wall)} later {effect}.")
+        evidence = [authenticate.id, call.end.id, reaction.id]
+        out.append(Finding(F.SAME_TOKEN_REAUTH, call.end.wall, sorted(evidence), text, FIXES[F.SAME_TOKEN_REAUTH], tab))
+    return out

@@ -1,0 +1,124 @@
+"""Expired tokens meeting the Convex socket: stale token on reconnect, refresh paused while hidden."""
+
+from __future__ import annotations
+
+from ...event import Event, Kind
+from .. import finding as F
+from .. import thresholds as T
+from ..fixes import FIXES
+from ..finding import Finding
+from ..timeline import Timeline, fmt_at, fmt_dur, quote
+from . import rule
+
+
+def _expired(ev: Event) -> bool:
+    p = ev.payload
+    if p.get("expired_when_sent") is True:
+        return True
+    left = p.get("seconds_left")
+    return isinstance(left, (int, float)) and left <= 0
+
+
+def _is_reconnect(tl: Timeline, connect: Event) -> bool:
+    p = connect.payload
+    count = p.get("connection_count")
+    if isinstance(count, int) and count > 0:
+        return True
+    if p.get("last_close_reason"):
+        return True
+    return bool(tl.of(connect.tab, Kind.CONVEX, "Connect", before=connect.wall)[:-1])
+
+
+def _auth_error_after(tl: Timeline, ev: Event, window: float) -> Event | None:
+    for e in tl.of(ev.tab, Kind.CONVEX, "AuthError", after=ev.wall, before=ev.wall + window):
+        if e.payload.get("socket") in (None, ev.payload.get("socket")):
+            return e
+    return None
+
+
+@rule(F.STALE_TOKEN_ON_RECONNECT, needs=("sync",))
+def stale_token_on_reconnect(tl: Timeline) -> list[Finding]:
+    out: list[Finding] = []
+    for tab in tl.tabs:
+        seen_connects: set[int] = set()
+        for auth in tl.of(tab, Kind.CONVEX, "Authenticate"):
+            if auth.payload.get("token_type") == "None" or not _expired(auth):
+                continue
+            connects = [c for c in tl.of(tab, Kind.CONVEX, "Connect", after=auth.wall - T.STALE_AUTH_AFTER_CONNECT_MS,
+                                         before=auth.wall)
+                        if c.payload.get("socket") == auth.payload.get("socket") and (c.id or 0) <= (auth.id or 0)]
+            if not connects:
+                continue
+            connect = connects[-1]
+            if connect.id in seen_connects or not _is_reconnect(tl, connect):
+                continue
+            seen_connects.add(connect.id)
+            err = _auth_error_after(tl, auth, T.AUTH_ERROR_AFTER_AUTHENTICATE_MS)
+            evidence = [connect.id, auth.id] + ([err.id] if err else [])
+            left = auth.payload.get("seconds_left")
+            ago = f", {fmt_dur(-left * 1000)} after it expired" if isinstance(left, (int, float)) and left <= 0 else ""
+            reason = connect.payload.get("last_close_reason")
+            text = (f"At {fmt_at(tl, connect.wall)} the Convex socket in {tl.describe_tab(tab)} reconnected "
+                    f"(connection #{connect.payload.get('connection_count')}"
+                    + (f", previous close: {quote(reason)}" if reason else "")
+                    + f") and resent the access token it had stored{ago}: Convex replays its last token on every "
+                    "reconnect without checking exp.")
+            if err:
+                text += (f" The server answered AuthError {quote(err.payload.get('error'))} "
+                         f"{fmt_dur(err.wall - auth.wall)} later, so the client stopped the socket and asked for a "
+                         "forced refresh right as the tab was waking up.")
+            back = tl.convex_authenticated(tab, auth.wall, auth.wall + T.RECOVERY_WINDOW_MS)
+            if back is not None:
+                text += f" Convex was authenticated again {fmt_dur(back.wall - auth.wall)} later."
+                evidence.append(back.id)
+            else:
+                text += f" Convex was not authenticated again within {fmt_dur(T.RECOVERY_WINDOW_MS)}."
+            out.append(Finding(F.STALE_TOKEN_ON_RECONNECT, auth.wall, sorted(evidence), text,
+                               FIXES[F.STALE_TOKEN_ON_RECONNECT], tab))
+    return out
+
+
+def _expiry_signal(tl: Timeline, tab: str, after: float, before: float) -> tuple[Event, str] | None:
+    """The first sign in the window that the tab was using an expired token."""
+    for e in tl.of(tab, after=after, before=before):
+        if e.kind is Kind.CONVEX and e.type == "Authenticate" and e.payload.get("token_type") != "None" and _expired(e):
+            return e, f"Convex sent an access token that had expired {fmt_dur(-(e.payload.get('seconds_left') or 0) * 1000)} earlier"
+        if e.kind is Kind.CONVEX and e.type == "AuthError":
+            return e, f"the Convex server rejected the token: AuthError {quote(e.payload.get('error'))}"
+        if e.kind is Kind.AUTHKIT and e.type == "getAccessToken" and e.payload.get("outcome") == "token":
+            left = e.payload.get("seconds_left")
+            if isinstance(left, (int, float)) and left <= 0:
+                return e, f"getAccessToken returned a token that had expired {fmt_dur(-left * 1000)} earlier"
+    return None
+
+
+@rule(F.HIDDEN_TAB_REFRESH_PAUSED, needs=("page",), any_of=(("sync",), ("authkit-client",)))
+def hidden_tab_refresh_paused(tl: Timeline) -> list[Finding]:
+    out: list[Finding] = []
+    for tab in tl.tabs:
+        for hid in tl.hidden[tab]:
+            duration = hid.duration(tl.end)
+            if duration <= tl.lifetime_ms:
+                continue
+            hid_end = hid.end_or(tl.end)
+            refreshed = [x for x in tl.exchanges if x.tab == tab and x.is_refresh and x.ok
+                         and hid.start <= (x.end_wall or 0) <= hid_end]
+            if refreshed:
+                continue
+            # The token current when the tab hid expires at most one lifetime later.
+            found = _expiry_signal(tl, tab, hid.start, hid_end + T.EXPIRED_AFTER_HIDDEN_MS)
+            if found is None:
+                continue
+            signal, what = found
+            frozen = [f for f in tl.frozen[tab] if hid.start <= f.start <= hid_end]
+            text = (f"{tl.describe_tab(tab).capitalize()} was hidden from {fmt_at(tl, hid.start)} "
+                    + (f"to {fmt_at(tl, hid.end)}" if hid.end is not None else "until the end of the trace")
+                    + f" ({fmt_dur(duration)}), longer than the {fmt_dur(tl.lifetime_ms)} access-token lifetime, "
+                    "and no refresh succeeded while it was hidden: authkit-js does not refresh proactively in a "
+                    "hidden tab and the browser throttles its timers"
+                    + (f" (it was also frozen for {fmt_dur(sum(f.duration(tl.end) for f in frozen))})" if frozen else "")
+                    + f". At {fmt_at(tl, signal.wall)} {what}.")
+            evidence = hid.evidence() + [signal.id]
+            out.append(Finding(F.HIDDEN_TAB_REFRESH_PAUSED, signal.wall, sorted(set(evidence)), text,
+                               FIXES[F.HIDDEN_TAB_REFRESH_PAUSED], tab))
+    return out
