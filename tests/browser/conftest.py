@@ -24,7 +24,8 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def lab_url():
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "authtrace", "lab", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "authtrace", "lab", "--port", str(port), "--workos-port", "0",
+                             "--convex-port", "0"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = None
     deadline = time.time() + 180

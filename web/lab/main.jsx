@@ -10,9 +10,17 @@ import { adapterFor } from "./adapters.jsx";
 import { App } from "./App.jsx";
 
 const config = globalThis.__AUTHTRACE_LAB__ || {};
-const params = new URLSearchParams(location.search);
-const adapter = params.get("adapter") || "stock";
-const devMode = params.has("cookie") ? false : (config.workos?.devMode ?? true);
+// The lab's own parameters survive the sign-in round trip (the callback URL
+// carries only code and state) by living in this tab's sessionStorage.
+const fromUrl = new URLSearchParams(location.search);
+if (fromUrl.has("adapter") || fromUrl.has("cookie") || fromUrl.has("verbose")) {
+  sessionStorage.setItem("authtrace-lab:params", JSON.stringify({
+    adapter: fromUrl.get("adapter"), cookie: fromUrl.has("cookie"), verbose: fromUrl.has("verbose") }));
+}
+const saved = JSON.parse(sessionStorage.getItem("authtrace-lab:params") || "{}");
+const adapter = saved.adapter || "stock";
+const devMode = saved.cookie ? false : (config.workos?.devMode ?? true);
+const params = { has: (name) => !!saved[name] };
 
 const convex = new ConvexReactClient(config.convexUrl, traceConvexOptions({ verbose: params.has("verbose") }));
 globalThis.__lab = { convex, adapter, devMode };

@@ -16,7 +16,7 @@ from .context import Context
 # A short access token: authkit-js refreshes 10 s before expiry, Convex
 # refetches 10 s before expiry (its default leeway), so 20 s gives both a
 # 10 s rhythm.
-TOKEN_TTL = 20
+TOKEN_TTL = 15
 
 
 @dataclass(frozen=True)
@@ -116,10 +116,14 @@ def transient_5xx(ctx: Context) -> None:
     ctx.open_lab()
     ctx.sign_in()
     ctx.wait(2)
-    outage = ctx.jitter(TOKEN_TTL)
+    outage = ctx.jitter(TOKEN_TTL + 4)
     ctx.arm("workos", "status", match={"grant_type": "refresh_token"}, window_s=outage, count=None,
             params={"status": ctx.rng.choice([502, 503])})
-    ctx.wait(outage)
+    # The user acts while WorkOS is failing and the token has expired: Convex
+    # learns of the expiry from the server and must refresh now.
+    ctx.wait(outage - 2)
+    ctx.send_message("during-5xx")
+    ctx.wait(2)
     ctx.fault_ended()
     ctx.wait(8)
     ctx.send_message("after-5xx")

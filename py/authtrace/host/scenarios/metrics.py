@@ -113,13 +113,20 @@ def mutations(sent: list[str], stored: list[str]) -> tuple[int, int]:
 
 
 def recovered_ms(samples: list[Sample], fault_end: float | None) -> float | None:
-    """Time from the fault's end to Convex authenticated again (None if never)."""
+    """Time from the fault's end until Convex is authenticated for good: the start
+    of the authenticated stretch that lasts to the end of the run (0 if it never
+    broke after the fault ended; None if the run ends without it)."""
     if fault_end is None:
         return None
-    for s in _carry(samples):
-        if s.t >= fault_end and s.convex_authenticated and s.authkit_user:
-            return round(s.t - fault_end, 1)
-    return None
+    carried = _carry(samples)
+    if not carried or not (carried[-1].convex_authenticated and carried[-1].authkit_user):
+        return None
+    start = carried[-1].t
+    for s in reversed(carried):
+        if not (s.convex_authenticated and s.authkit_user):
+            break
+        start = s.t
+    return round(max(0.0, start - fault_end), 1)
 
 
 def compute(samples: list[Sample], sent: list[str], stored: list[str], fault_end: float | None) -> Metrics:
