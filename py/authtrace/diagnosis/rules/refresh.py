@@ -187,8 +187,8 @@ def refresh_lock_starvation(tl: Timeline) -> list[Finding]:
                 + ", holding the WORKOS_REFRESH_SESSION lock all along. ")
         if victim.kind is Kind.AUTHKIT:
             text += (f"Meanwhile tab {victim.tab}'s getAccessToken failed at {fmt_at(tl, victim.wall)} with "
-                     f"{victim.payload.get('error_class') or victim.payload.get('name')}: "
-                     f"{victim.payload.get('message')} after waiting "
+                     f"{victim.payload.get('error_class') or victim.payload.get('name')} "
+                     f"{quote(victim.payload.get('message'))} after waiting "
                      f"{fmt_dur(victim.payload.get('duration_ms') or 0)} for the lock.")
         else:
             text += (f"At {fmt_at(tl, victim.wall)} {victim.payload.get('pending')} more lock request(s) were waiting "

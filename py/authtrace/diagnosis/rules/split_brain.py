@@ -72,14 +72,14 @@ def split_brain(tl: Timeline) -> list[Finding]:
             if e.type == "auth-change":
                 how = "Convex reported isAuthenticated=false"
             elif e.type == "AuthError":
-                how = (f"the Convex server rejected the token (AuthError {quote(e.payload.get('error'))}) and "
-                       "the client never authenticated again")
+                how = (f"the Convex server rejected the token with AuthError {quote(e.payload.get('error'))} and "
+                       "the client did not authenticate again")
             break
         length = (sb.end if sb.end is not None else tl.end) - sb.start
         text = (f"From {fmt_at(tl, sb.start)} {tl.describe_tab(sb.tab)} showed a signed-in AuthKit user while "
-                f"Convex was not authenticated ({how or 'Convex lost its authentication'}): "
-                + (f"it lasted {fmt_dur(length)}, until {fmt_at(tl, sb.end)}." if sb.end is not None
-                   else f"still so at the end of the trace, {fmt_dur(length)} later.")
+                f"Convex was not authenticated: {how or 'Convex lost its authentication'}. "
+                + (f"It lasted {fmt_dur(length)}, until {fmt_at(tl, sb.end)}." if sb.end is not None
+                   else f"It was still so at the end of the trace, {fmt_dur(length)} later.")
                 + " Queries that need auth return nothing or fail while the app looks signed in.")
         out.append(Finding(F.SPLIT_BRAIN, sb.start, list(sb.evidence), text, FIXES[F.SPLIT_BRAIN], sb.tab))
     return out
