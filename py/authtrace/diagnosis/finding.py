@@ -20,9 +20,10 @@ OFFLINE_AT_REFRESH = "offline-at-refresh"
 SESSION_ENDED = "session-ended"
 SPLIT_BRAIN = "split-brain"
 
+# Root causes before their consequences: findings at the same time are listed in this order.
 CAUSES: tuple[str, ...] = (
-    STALE_TOKEN_ON_RECONNECT,
     HIDDEN_TAB_REFRESH_PAUSED,
+    STALE_TOKEN_ON_RECONNECT,
     TRANSIENT_REFRESH_REPORTED_AS_SIGNOUT,
     THROW_WEDGE,
     PAUSE_OVERWRITE_WEDGE,

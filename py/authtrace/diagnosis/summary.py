@@ -24,7 +24,8 @@ def _fetch(e: Event) -> str | None:
         if e.type == "error":
             return f"fetch failed: {p.get('name')}: {p.get('message')}"
         return None
-    grant = p.get("grant_type") or "authenticate"
+    grant = {"refresh_token": "refresh", "authorization_code": "code exchange"}.get(
+        p.get("grant_type"), p.get("grant_type") or "authenticate")
     if e.type == "request":
         if grant == "refresh_token":
             rt = p.get("refresh_token") if p.get("refresh_token_sent") else "no refresh token"
@@ -73,8 +74,8 @@ def _convex(e: Event, last_state: dict[str, dict]) -> str | None:
         if p.get("auth") != prev.get("auth") and p.get("auth"):
             parts.append(f"auth {p.get('auth')}")
         if p.get("is_websocket_connected") and p.get("has_ever_connected") is False and \
-                not (prev.get("is_websocket_connected") and prev.get("has_ever_connected") is False):
-            parts.append("connected but never sent Connect")
+                p.get("paused") != prev.get("paused"):
+            parts.append(f"open, no Connect yet (paused {p.get('paused')})")
         return ("Convex " + ", ".join(parts)) if parts else None
     return None
 

@@ -22,6 +22,7 @@ COMMANDS = (
     "emulate",
     "bench",
     "scenario",
+    "analyze",
 )
 
 
