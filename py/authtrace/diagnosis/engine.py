@@ -64,7 +64,15 @@ def diagnose(trace: Trace, rules: list[str] | None = None) -> Diagnosis:
         if not _judgeable(r, caps):
             not_judged.append(NotJudged(cause, _reason(r, caps, source)))
             continue
-        findings.extend(r.check(tl))
+        try:
+            findings.extend(r.check(tl))
+        except Exception as exc:  # a rule must never take the whole diagnosis down; say so instead
+            not_judged.append(NotJudged(cause, f"rule failed on this input: {type(exc).__name__}: {exc}"))
     findings.sort(key=lambda f: (f.at, CAUSES.index(f.id), f.evidence))
-    judged_split = _judgeable(RULES["split-brain"], caps)
-    return Diagnosis(source, findings, split_brain_intervals(tl) if judged_split else [], not_judged)
+    split: list = []
+    if _judgeable(RULES["split-brain"], caps) and not any(n.id == "split-brain" for n in not_judged):
+        try:
+            split = split_brain_intervals(tl)
+        except Exception:  # already reported by the split-brain rule itself
+            split = []
+    return Diagnosis(source, findings, split, not_judged)

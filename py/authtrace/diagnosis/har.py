@@ -21,6 +21,7 @@ from typing import Any
 
 from ..capture import Capture
 from ..trace import Trace, TraceFormatError
+from .timeline import num
 
 HAR_TAB = "har"
 HAR_CAPTURED = ["fetch", "sync"]
@@ -160,7 +161,7 @@ def har_to_trace(obj: Any) -> Trace:
                 add(start + took, "fetch", "error", _error_payload(seq_id, net, took, page))
             else:
                 add(start + took, "fetch", "response", {"request": seq_id, "status": response.get("status"),
-                                                        "ok": 200 <= (response.get("status") or 0) < 300,
+                                                        "ok": 200 <= (num(response.get("status")) or 0) < 300,
                                                         "durationMs": took, "page": page,
                                                         "body": _body_text(response.get("content"))})
         elif rtype in _ORDINARY_TYPES:
@@ -169,7 +170,7 @@ def har_to_trace(obj: Any) -> Trace:
                                                      "method": method})
             else:
                 add(start + took, "fetch", "response", {"request": seq_id, "status": response.get("status"),
-                                                        "ok": 200 <= (response.get("status") or 0) < 300,
+                                                        "ok": 200 <= (num(response.get("status")) or 0) < 300,
                                                         "durationMs": took, "page": page, "url": url,
                                                         "method": method})
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ..event import Event, Kind
 from ..trace import Trace
-from .timeline import Timeline, fmt_dur, quote, transient_kind
+from .timeline import Timeline, fmt_dur, num, quote, transient_kind
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ def _fetch(e: Event) -> str | None:
             return f"fetch failed: {p.get('name')}: {p.get('message')}"
         return None
     grant = {"refresh_token": "refresh", "authorization_code": "code exchange"}.get(
-        p.get("grant_type"), p.get("grant_type") or "authenticate")
+        str(p.get("grant_type")), p.get("grant_type") or "authenticate")
     if e.type == "request":
         if grant == "refresh_token":
             rt = p.get("refresh_token") if p.get("refresh_token_sent") else "no refresh token"
@@ -34,7 +34,7 @@ def _fetch(e: Event) -> str | None:
     if e.type == "response":
         if p.get("workos_error") or p.get("workos_error_description"):
             return f"WorkOS {grant} ← {p.get('status')} {p.get('workos_error')} {quote(p.get('workos_error_description'))}"
-        life = f", expires in {fmt_dur((p.get('expires_in_s') or 0) * 1000)}" if p.get("expires_in_s") else ""
+        life = f", expires in {fmt_dur(num(p.get('expires_in_s')) * 1000)}" if num(p.get("expires_in_s")) else ""
         return f"WorkOS {grant} ← {p.get('status')} new token {p.get('access_token') or ''}{life}"
     if e.type == "error":
         off = " (offline)" if p.get("online") is False else ""
@@ -51,9 +51,9 @@ def _convex(e: Event, last_state: dict[str, dict]) -> str | None:
     if e.type == "Authenticate":
         if p.get("token_type") == "None":
             return "Convex Authenticate (no token: auth cleared)"
-        left = p.get("seconds_left")
-        state = (f"EXPIRED {fmt_dur(-left * 1000)} ago" if isinstance(left, (int, float)) and left <= 0
-                 else f"{fmt_dur(left * 1000)} left" if isinstance(left, (int, float)) else "")
+        left = num(p.get("seconds_left"))
+        state = (f"EXPIRED {fmt_dur(-left * 1000)} ago" if left is not None and left <= 0
+                 else f"{fmt_dur(left * 1000)} left" if left is not None else "")
         return f"Convex Authenticate {p.get('token') or ''} {state}".rstrip()
     if e.type == "AuthError":
         return f"Convex AuthError {quote(p.get('error'))} (authUpdateAttempted={p.get('auth_update_attempted')})"
@@ -95,8 +95,8 @@ def _authkit(e: Event) -> str | None:
                     + (f" (transient: {kind})" if kind else ""))
         if p.get("outcome") == "null":
             return f"{call} → null"
-        left = p.get("seconds_left")
-        return f"{call} → {p.get('token') or 'token'}" + (f" ({fmt_dur(left * 1000)} left)" if isinstance(left, (int, float)) else "")
+        left = num(p.get("seconds_left"))
+        return f"{call} → {p.get('token') or 'token'}" + (f" ({fmt_dur(left * 1000)} left)" if left is not None else "")
     return None
 
 
@@ -110,7 +110,7 @@ def describe(e: Event, last_state: dict[str, dict] | None = None) -> str | None:
         if e.type in ("freeze", "resume"):
             return "page frozen" if e.type == "freeze" else "page resumed"
         if e.type == "clock-jump":
-            return f"machine slept ~{fmt_dur(p.get('jumpMs') or 0)}"
+            return f"machine slept ~{fmt_dur(num(p.get('jumpMs')) or 0)}"
         if e.type == "pageshow" and p.get("persisted"):
             return "restored from back/forward cache"
         return None
@@ -137,7 +137,7 @@ def describe(e: Event, last_state: dict[str, dict] | None = None) -> str | None:
             return f"another tab set {p.get('key')}"
         return None
     if e.kind is Kind.LOCK:
-        return f"refresh lock: {p.get('held')} held, {p.get('pending')} waiting" if (p.get("pending") or 0) > 0 else None
+        return f"refresh lock: {p.get('held')} held, {p.get('pending')} waiting" if (num(p.get("pending")) or 0) > 0 else None
     if e.kind is Kind.NOTE and e.type == "unhandledrejection":
         return f"unhandled rejection {p.get('name')}: {p.get('message')}"
     return None

@@ -41,6 +41,18 @@ RETRYABLE_STATUS = frozenset({408, 429}) | frozenset(range(500, 600))
 LOCK_TIMEOUT_MESSAGE = "timed out waiting to refresh the session"
 
 
+def num(value: Any) -> float | None:
+    """A JSON number as float; None for anything else (booleans included)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+def _hkey(value: Any) -> Any:
+    """A request or call id usable as a dict key, whatever JSON it is."""
+    return value if isinstance(value, (int, float, str, bool, type(None))) else repr(value)
+
+
 def transient_kind(name: Any, message: Any, error_class: Any = None, status: Any = None,
                    is_transient: Any = None) -> str | None:
     """Why an error is transient (``network``, ``lock-timeout``, ``http-5xx``...), or None."""
@@ -368,7 +380,7 @@ class Timeline:
         for e in self.by_tab[tab]:
             if e.kind is Kind.LIFECYCLE and e.type == "clock-jump":
                 jump = e.payload.get("jumpMs") or e.payload.get("jump_ms")
-                if isinstance(jump, (int, float)) and jump > 0:
+                if num(jump) is not None and jump > 0:
                     out.append(Interval(tab, e.wall - jump, e.wall, None, e.id))
         return out
 
@@ -395,7 +407,7 @@ class Timeline:
         for e in self.events:
             if e.kind is not Kind.FETCH or "request" not in e.payload:
                 continue
-            key = (e.tab, e.payload.get("request"))
+            key = (e.tab, _hkey(e.payload.get("request")))
             ex = table.get(key)
             if e.type == "request":
                 if not e.payload.get("auth"):
@@ -420,7 +432,7 @@ class Timeline:
         for e in self.events:
             if e.kind is not Kind.AUTHKIT or e.type not in ("getAccessToken-start", "getAccessToken"):
                 continue
-            key = (e.tab, e.payload.get("call"))
+            key = (e.tab, _hkey(e.payload.get("call")))
             call = table.get(key)
             if e.type == "getAccessToken-start" or call is None or call.end is not None:
                 call = TokenCall(e.tab, e.payload.get("call"))
@@ -439,12 +451,12 @@ class Timeline:
             if not isinstance(claims, dict):
                 continue
             for c in claims.values():
-                if isinstance(c, dict) and isinstance(c.get("iat"), (int, float)) and isinstance(c.get("exp"), (int, float)):
+                if isinstance(c, dict) and num(c.get("iat")) is not None and num(c.get("exp")) is not None:
                     life = c["exp"] - c["iat"]
                     if life > 0:
                         lifetimes[life] += 1
             iat, exp = e.payload.get("iat"), e.payload.get("exp")
-            if isinstance(iat, (int, float)) and isinstance(exp, (int, float)) and exp > iat:
+            if num(iat) is not None and num(exp) is not None and exp > iat:
                 lifetimes[exp - iat] += 1
         if not lifetimes:
             return float(T.DEFAULT_ACCESS_TOKEN_LIFETIME_MS)

@@ -7,7 +7,7 @@ from .. import finding as F
 from .. import thresholds as T
 from ..fixes import FIXES
 from ..finding import Finding
-from ..timeline import Timeline, fmt_at, fmt_dur, quote
+from ..timeline import Timeline, fmt_at, fmt_dur, num, quote
 from . import rule
 
 
@@ -15,14 +15,14 @@ def _expired(ev: Event) -> bool:
     p = ev.payload
     if p.get("expired_when_sent") is True:
         return True
-    left = p.get("seconds_left")
-    return isinstance(left, (int, float)) and left <= 0
+    left = num(p.get("seconds_left"))
+    return left is not None and left <= 0
 
 
 def _is_reconnect(tl: Timeline, connect: Event) -> bool:
     p = connect.payload
-    count = p.get("connection_count")
-    if isinstance(count, int) and count > 0:
+    count = num(p.get("connection_count"))
+    if count is not None and count > 0:
         return True
     if p.get("last_close_reason"):
         return True
@@ -55,8 +55,8 @@ def stale_token_on_reconnect(tl: Timeline) -> list[Finding]:
             seen_connects.add(connect.id)
             err = _auth_error_after(tl, auth, T.AUTH_ERROR_AFTER_AUTHENTICATE_MS)
             evidence = [connect.id, auth.id] + ([err.id] if err else [])
-            left = auth.payload.get("seconds_left")
-            ago = f", {fmt_dur(-left * 1000)} after it expired" if isinstance(left, (int, float)) and left <= 0 else ""
+            left = num(auth.payload.get("seconds_left"))
+            ago = f", {fmt_dur(-left * 1000)} after it expired" if left is not None and left <= 0 else ""
             reason = connect.payload.get("last_close_reason")
             text = (f"At {fmt_at(tl, connect.wall)} the Convex socket in {tl.describe_tab(tab)} reconnected "
                     f"(connection #{connect.payload.get('connection_count')}"
@@ -82,12 +82,12 @@ def _expiry_signal(tl: Timeline, tab: str, after: float, before: float) -> tuple
     """The first sign in the window that the tab was using an expired token."""
     for e in tl.of(tab, after=after, before=before):
         if e.kind is Kind.CONVEX and e.type == "Authenticate" and e.payload.get("token_type") != "None" and _expired(e):
-            return e, f"Convex sent an access token that had expired {fmt_dur(-(e.payload.get('seconds_left') or 0) * 1000)} earlier"
+            return e, f"Convex sent an access token that had expired {fmt_dur(-(num(e.payload.get('seconds_left')) or 0) * 1000)} earlier"
         if e.kind is Kind.CONVEX and e.type == "AuthError":
             return e, f"the Convex server rejected the token: AuthError {quote(e.payload.get('error'))}"
         if e.kind is Kind.AUTHKIT and e.type == "getAccessToken" and e.payload.get("outcome") == "token":
-            left = e.payload.get("seconds_left")
-            if isinstance(left, (int, float)) and left <= 0:
+            left = num(e.payload.get("seconds_left"))
+            if left is not None and left <= 0:
                 return e, f"getAccessToken returned a token that had expired {fmt_dur(-left * 1000)} earlier"
     return None
 

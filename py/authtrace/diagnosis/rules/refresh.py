@@ -8,7 +8,7 @@ from .. import finding as F
 from .. import thresholds as T
 from ..fixes import FIXES
 from ..finding import Finding
-from ..timeline import RT_KEY_PREFIX, Exchange, Interval, Timeline, fmt_at, fmt_dur, quote
+from ..timeline import RT_KEY_PREFIX, Exchange, Interval, Timeline, fmt_at, fmt_dur, num, quote
 from . import rule
 
 
@@ -172,7 +172,7 @@ def refresh_lock_starvation(tl: Timeline) -> list[Finding]:
         if victim is None:
             for e in tl.of(kind=Kind.LOCK, type="state", after=start + T.LOCK_ACQUIRE_TIMEOUT_MS,
                            before=end + T.LOCK_SLACK_MS):
-                if (e.payload.get("pending") or 0) > 0:
+                if (num(e.payload.get("pending")) or 0) > 0:
                     victim = e
                     break
         if victim is None:
@@ -189,7 +189,7 @@ def refresh_lock_starvation(tl: Timeline) -> list[Finding]:
             text += (f"Meanwhile tab {victim.tab}'s getAccessToken failed at {fmt_at(tl, victim.wall)} with "
                      f"{victim.payload.get('error_class') or victim.payload.get('name')} "
                      f"{quote(victim.payload.get('message'))} after waiting "
-                     f"{fmt_dur(victim.payload.get('duration_ms') or 0)} for the lock.")
+                     f"{fmt_dur(num(victim.payload.get('duration_ms')) or 0)} for the lock.")
         else:
             text += (f"At {fmt_at(tl, victim.wall)} {victim.payload.get('pending')} more lock request(s) were waiting "
                      f"({fmt_dur(victim.wall - start)} after it was taken; acquisition times out after "
