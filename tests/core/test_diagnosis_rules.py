@@ -311,3 +311,23 @@ def test_findings_only_cite_events_of_the_trace():
         known = {e.id for e in b.trace.events}
         for f in diagnose(b.trace).findings:
             assert f.evidence and set(f.evidence) <= known and f.evidence == sorted(f.evidence)
+
+
+def test_split_brain_when_the_user_event_was_dropped_by_the_ring_buffer():
+    b, ids = S.transient_refresh_reported_as_signout()
+    events = [e for e in b.trace.events if not (e.type == "user")]
+    d = diagnose(Trace(b.trace.meta, events))
+    assert ids_of(d) == ["split-brain", "transient-refresh-reported-as-signout"]
+    [sb] = d.split_brain
+    assert sb.start == ids["auth_false"].wall and sb.inferred
+    assert "inferred" in only(d, "split-brain").explanation
+
+
+def test_no_split_brain_without_any_sign_of_a_user():
+    b = S.Builder()
+    b.boot("A", 0)
+    b.set_auth("A", 1)
+    b.auth_change("A", 2, False)
+    b.ev("A", 3, S.Kind.AUTHKIT, "getAccessToken", call=1, outcome="null", force_refresh=True)
+    b.focus("A", 60)
+    assert diagnose(b.trace).split_brain == []

@@ -67,6 +67,7 @@ class SplitBrain:
     start: float
     end: float | None
     evidence: list[int] = field(default_factory=list)
+    inferred: bool = False  # AuthKit's user inferred from tokens, not recorded
 
     @property
     def open(self) -> bool:

@@ -399,6 +399,27 @@ class Timeline:
                 cur = None
         if cur is not None:
             out.append(cur)
+        if not any(e.kind is Kind.AUTHKIT and e.type == "user" for e in self.by_tab[tab]):
+            out = self._user_inferred(tab)
+        return out
+
+    def _user_inferred(self, tab: str) -> list[Interval]:
+        """No ``user`` event in this tab (the ring buffer dropped the one from page
+        load, which is emitted only on change): AuthKit had a user from the first
+        token getAccessToken returned; authkit-react keeps it until the page reloads,
+        even after a terminal refresh failure."""
+        out: list[Interval] = []
+        cur: Interval | None = None
+        for e in self.by_tab[tab]:
+            if e.kind is Kind.LIFECYCLE and e.type == "boot" and cur is not None:
+                cur.end, cur.end_event = e.wall, e.id
+                out.append(cur)
+                cur = None
+            elif cur is None and e.kind is Kind.AUTHKIT and e.type == "getAccessToken" \
+                    and e.payload.get("outcome") == "token":
+                cur = Interval(tab, e.wall, None, e.id, detail={"inferred": True})
+        if cur is not None:
+            out.append(cur)
         return out
 
     def _exchanges(self) -> list[Exchange]:

@@ -55,7 +55,7 @@ def split_brain_intervals(tl: Timeline) -> list[SplitBrain]:
                 if end is not None:
                     ender = unauth.end_event if end == unauth.end else user.end_event
                 evidence = [i for i in (unauth.start_event, user.start_event, ender) if i is not None]
-                out.append(SplitBrain(tab, start, end, sorted(set(evidence))))
+                out.append(SplitBrain(tab, start, end, sorted(set(evidence)), bool(user.detail.get("inferred"))))
     out.sort(key=lambda s: (s.start, s.tab))
     return out
 
@@ -80,6 +80,8 @@ def split_brain(tl: Timeline) -> list[Finding]:
                 f"Convex was not authenticated: {how or 'Convex lost its authentication'}. "
                 + (f"It lasted {fmt_dur(length)}, until {fmt_at(tl, sb.end)}." if sb.end is not None
                    else f"It was still so at the end of the trace, {fmt_dur(length)} later.")
-                + " Queries that need auth return nothing or fail while the app looks signed in.")
+                + " Queries that need auth return nothing or fail while the app looks signed in."
+                + (" (No AuthKit user event was recorded in this tab; the user is inferred from the tokens "
+                   "getAccessToken returned.)" if sb.inferred else ""))
         out.append(Finding(F.SPLIT_BRAIN, sb.start, list(sb.evidence), text, FIXES[F.SPLIT_BRAIN], sb.tab))
     return out
