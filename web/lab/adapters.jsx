@@ -6,6 +6,7 @@
 import { useCallback, useMemo } from "react";
 import { ConvexProviderWithAuth } from "convex/react";
 import { ConvexProviderWithAuthKit } from "@convex-dev/workos";
+import { ConvexProviderWithAuthKit as ResilientProvider } from "../bridge/index.js";
 
 function variant(makeFetch) {
   return function LabProvider({ children, client, useAuth }) {
@@ -42,6 +43,7 @@ export function adapterFor(name) {
     case "stock": return ConvexProviderWithAuthKit;
     case "throw": return ThrowAdapter;
     case "same-token": return SameTokenAdapter;
+    case "resilient": return ResilientProvider;
     default: return null;
   }
 }
