@@ -310,6 +310,15 @@ class WorkOSEmulator:
         self.events.add("workos", "config", **changes)
         return self.config
 
+    def minted_secrets(self) -> list[str]:
+        """Every refresh token and authorization code this emulator issued, raw.
+
+        For leak checks only (the scenario runner greps recorded traces for
+        them); never print or store what this returns.
+        """
+        with self._lock:
+            return [*self._refresh, *self._codes]
+
     def sessions(self) -> list[dict[str, Any]]:
         with self._lock:
             now = self.clock()

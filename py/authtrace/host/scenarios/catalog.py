@@ -178,16 +178,19 @@ def laptop_sleep(ctx: Context) -> None:
 
 def refresh_lock_starvation(ctx: Context) -> None:
     """A second tab's refresh hangs while holding the cross-tab refresh lock; this
-    tab's refresh waits for the lock and times out after 10 s."""
+    tab's refreshes wait for the lock and time out after 10 s, while its token
+    expires and the user acts."""
     ctx.open_lab()
     ctx.sign_in()
     other = ctx.second_tab()
     ctx.switch(ctx.main)
-    ctx.arm("workos", "hang", match={"grant_type": "refresh_token"}, count=1, params={"max_s": 25})
+    hang = 40
+    ctx.arm("workos", "hang", match={"grant_type": "refresh_token"}, count=1, params={"max_s": hang})
     ctx.page(other, "globalThis.__labAuthkit && globalThis.__labAuthkit.getAccessToken({forceRefresh: true}).catch(() => {})")
-    ctx.wait(0.5)
-    ctx.page(ctx.main, "globalThis.__labAuthkit && globalThis.__labAuthkit.getAccessToken({forceRefresh: true}).catch(() => {})")
-    ctx.wait(ctx.jitter(TOKEN_TTL))
+    ctx.mark("other tab's refresh hangs holding the lock")
+    ctx.wait(ctx.jitter(TOKEN_TTL + 3, 0.1))
+    ctx.send_message("while-starved")
+    ctx.wait(hang - TOKEN_TTL - 1)
     ctx.fault_ended()
     ctx.wait(6)
     ctx.send_message("after-lock")
@@ -195,12 +198,15 @@ def refresh_lock_starvation(ctx: Context) -> None:
 
 
 def offline_at_refresh(ctx: Context) -> None:
-    """Offline exactly when the scheduled refresh is due, then back."""
+    """Offline exactly when the scheduled refresh is due, and still offline when the
+    token expires and the user acts; then back online."""
     ctx.open_lab()
     ctx.sign_in()
-    ctx.wait(ctx.jitter(TOKEN_TTL - 12, 0.1))
+    ctx.wait(ctx.jitter(TOKEN_TTL - 11, 0.1))  # AuthKit refreshes 10 s before expiry
     ctx.offline()
-    ctx.wait(ctx.jitter(TOKEN_TTL - 6, 0.1))
+    ctx.wait(ctx.jitter(12, 0.1))  # past expiry
+    ctx.send_message("while-offline")
+    ctx.wait(2)
     ctx.online()
     ctx.fault_ended()
     ctx.wait(8)

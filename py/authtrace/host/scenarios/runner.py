@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,14 @@ def run(name: str, adapter: str = "stock", seed: int = 0, trace_out: Path | None
     return result
 
 
+JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
+
+
+def _leaks(text: str, secrets: list[str]) -> int:
+    """How many emulator-minted secrets (or any signed JWT) the recorded trace contains."""
+    return sum(1 for s in secrets if s and s in text) + len(JWT.findall(text))
+
+
 def _collect(ctx: Context, name: str, adapter: str, seed: int, started: float, suite: EmulatorSuite) -> dict[str, Any]:
     driver = ctx.driver
     if driver.current_window_handle != ctx.main:
@@ -72,6 +81,7 @@ def _collect(ctx: Context, name: str, adapter: str, seed: int, started: float, s
     if not raw:
         raise ScenarioError("the recorder in the lab tab did not export a trace")
     trace = json.loads(raw)
+    leaked = _leaks(raw, suite.workos.minted_secrets())
     trace["meta"].update({
         "scenario": name, "adapter": adapter, "seed": seed, "started_wall": started * 1000,
         "marks": ctx.marks, "server_events": suite.events.list(),
@@ -88,5 +98,6 @@ def _collect(ctx: Context, name: str, adapter: str, seed: int, started: float, s
         "recovered_ms": metrics.recovered_ms,
         "authkit_user_at_end": metrics.authkit_user_at_end,
         "convex_authenticated_at_end": metrics.convex_authenticated_at_end,
+        "trace_secrets_found": leaked,
         "_trace": trace,
     }
