@@ -331,3 +331,16 @@ def test_no_split_brain_without_any_sign_of_a_user():
     b.ev("A", 3, S.Kind.AUTHKIT, "getAccessToken", call=1, outcome="null", force_refresh=True)
     b.focus("A", 60)
     assert diagnose(b.trace).split_brain == []
+
+
+def test_recovered_mechanisms_can_be_left_out(monkeypatch):
+    from authtrace.diagnosis import thresholds
+
+    b, _ = S.stale_token_on_reconnect()
+    assert "authenticated again" in only(diagnose(b.trace), "stale-token-on-reconnect").explanation
+    monkeypatch.setattr(thresholds, "REPORT_RECOVERED_CAUSES", False)
+    assert diagnose(b.trace).findings == []
+    h, _ = S.hidden_tab_refresh_paused()
+    assert diagnose(h.trace).findings == []
+    r, _ = S.readme_story()  # did not recover: still reported
+    assert {"stale-token-on-reconnect", "hidden-tab-refresh-paused"} <= set(ids_of(diagnose(r.trace)))

@@ -57,3 +57,8 @@ LONG_QUIET_MS = 10 * 60_000
 SPLIT_BRAIN_MIN_MS = 1_000
 # An AuthError with no recovery this long after it leaves Convex unauthenticated.
 AUTH_ERROR_RECOVERY_MS = 15_000
+
+# stale-token-on-reconnect and hidden-tab-refresh-paused describe mechanisms that a resilient
+# adapter survives (Convex re-authenticates within RECOVERY_WINDOW_MS). True: report them anyway,
+# saying that Convex recovered; False: only when Convex did not recover.
+REPORT_RECOVERED_CAUSES = True

@@ -68,8 +68,12 @@ def stale_token_on_reconnect(tl: Timeline) -> list[Finding]:
                          f"{fmt_dur(err.wall - auth.wall)} later, so the client stopped the socket and asked for a "
                          "forced refresh right as the tab was waking up.")
             back = tl.convex_authenticated(tab, auth.wall, auth.wall + T.RECOVERY_WINDOW_MS)
+            if back is not None and not T.REPORT_RECOVERED_CAUSES:
+                continue
             if back is not None:
-                text += f" Convex was authenticated again {fmt_dur(back.wall - auth.wall)} later."
+                text += (f" Convex was authenticated again {fmt_dur(back.wall - auth.wall)} later, so this time the "
+                         "forced refresh worked; when it fails, the adapter decides between a sticky sign-out, a "
+                         "wedge and a retry.")
                 evidence.append(back.id)
             else:
                 text += f" Convex was not authenticated again within {fmt_dur(T.RECOVERY_WINDOW_MS)}."
@@ -110,6 +114,9 @@ def hidden_tab_refresh_paused(tl: Timeline) -> list[Finding]:
             if found is None:
                 continue
             signal, what = found
+            back = tl.convex_authenticated(tab, signal.wall, signal.wall + T.RECOVERY_WINDOW_MS)
+            if back is not None and not T.REPORT_RECOVERED_CAUSES:
+                continue
             frozen = [f for f in tl.frozen[tab] if hid.start <= f.start <= hid_end]
             text = (f"{tl.describe_tab(tab).capitalize()} was hidden from {fmt_at(tl, hid.start)} "
                     + (f"to {fmt_at(tl, hid.end)}" if hid.end is not None else "until the end of the trace")
@@ -117,7 +124,9 @@ def hidden_tab_refresh_paused(tl: Timeline) -> list[Finding]:
                     "and no refresh succeeded while it was hidden: authkit-js does not refresh proactively in a "
                     "hidden tab and the browser throttles its timers"
                     + (f" (it was also frozen for {fmt_dur(sum(f.duration(tl.end) for f in frozen))})" if frozen else "")
-                    + f". At {fmt_at(tl, signal.wall)} {what}.")
+                    + f". At {fmt_at(tl, signal.wall)} {what}."
+                    + (f" Convex was authenticated again {fmt_dur(back.wall - signal.wall)} later." if back is not None
+                       else f" Convex was not authenticated again within {fmt_dur(T.RECOVERY_WINDOW_MS)}."))
             evidence = hid.evidence() + [signal.id]
             out.append(Finding(F.HIDDEN_TAB_REFRESH_PAUSED, signal.wall, sorted(set(evidence)), text,
                                FIXES[F.HIDDEN_TAB_REFRESH_PAUSED], tab))
