@@ -344,3 +344,35 @@ def test_recovered_mechanisms_can_be_left_out(monkeypatch):
     assert diagnose(h.trace).findings == []
     r, _ = S.readme_story()  # did not recover: still reported
     assert {"stale-token-on-reconnect", "hidden-tab-refresh-paused"} <= set(ids_of(diagnose(r.trace)))
+
+
+def test_same_token_one_finding_per_reaction_with_events_in_the_same_millisecond():
+    # Recorded clocks have millisecond resolution: the first (cached) fetch, the
+    # Authenticate it leads to and the forced fetch can share a timestamp.
+    b = S.Builder()
+    b.boot("A", 0)
+    b.refresh("A", 0.05, "rt0", "at0", "rt1")
+    b.user("A", 0.2)
+    b.set_auth("A", 0.3)
+    c1 = b.call_start("A", 0.3, False)
+    b.call_end("A", 0.3, c1, 0.3, False, token="at0")
+    sent = b.authenticate("A", 0.3, "at0")
+    b.auth_change("A", 0.3, True)
+    c2 = b.call_start("A", 0.3, False)
+    same = b.call_end("A", 0.3, c2, 0.3, False, token="at0")
+    stuck = b.state("A", 2.2, auth="notRefetching")
+    b.focus("A", 10)
+    d = diagnose(b.trace)
+    assert ids_of(d) == ["same-token-reauth"]
+    assert only(d, "same-token-reauth").evidence == [sent.id, same.id, stuck.id]
+
+
+def test_minified_error_classes_are_named_by_error_name():
+    b = S.Builder()
+    S.load(b)
+    call = b.call_start("A", 290.5, True)
+    b.call_end("A", 290.6, call, 290.5, True, error={**S.LOCK_TIMEOUT, "error_class": "_e"})
+    b.auth_change("A", 290.7, False)
+    b.focus("A", 300)
+    f = only(diagnose(b.trace), "transient-refresh-reported-as-signout")
+    assert "RefreshTimeoutError: Timed out" in f.explanation and "_e" not in f.explanation

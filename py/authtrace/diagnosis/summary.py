@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ..event import Event, Kind
 from ..trace import Trace
-from .timeline import Timeline, fmt_dur, num, quote, transient_kind
+from .timeline import Timeline, error_label, fmt_dur, num, quote, transient_kind
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def _authkit(e: Event) -> str | None:
         if p.get("outcome") == "error":
             kind = transient_kind(p.get("name"), p.get("message"), p.get("error_class"), p.get("status"),
                                   p.get("is_transient"))
-            return (f"{call} ✗ {p.get('error_class') or p.get('name')}: {p.get('message')}"
+            return (f"{call} ✗ {error_label(p.get('name'), p.get('error_class'))}: {p.get('message')}"
                     + (f" (transient: {kind})" if kind else ""))
         if p.get("outcome") == "null":
             return f"{call} → null"

@@ -53,6 +53,15 @@ def _hkey(value: Any) -> Any:
     return value if isinstance(value, (int, float, str, bool, type(None))) else repr(value)
 
 
+def error_label(name: Any, error_class: Any) -> str:
+    """The error's class as a person would name it: production bundles minify
+    constructor names (``_e``), so fall back to ``error.name`` then."""
+    cls = str(error_class or "")
+    if len(cls) >= 4 and not cls.startswith("_"):
+        return cls
+    return str(name or cls or "Error")
+
+
 def transient_kind(name: Any, message: Any, error_class: Any = None, status: Any = None,
                    is_transient: Any = None) -> str | None:
     """Why an error is transient (``network``, ``lock-timeout``, ``http-5xx``...), or None."""
@@ -210,8 +219,8 @@ class TokenCall:
 
     @property
     def error_text(self) -> str:
-        name, msg = self._p("error_class") or self._p("name"), self._p("message")
-        return f"{name}: {msg}" if name and msg else str(name or msg or "an error")
+        name, msg = error_label(self._p("name"), self._p("error_class")), self._p("message")
+        return f"{name}: {msg}" if msg else name
 
     @property
     def start_wall(self) -> float:

@@ -219,12 +219,15 @@ def pause_overwrite_wedge(tl: Timeline) -> list[Finding]:
 @rule(F.SAME_TOKEN_REAUTH, needs=("authkit-client", "convex-client", "sync"))
 def same_token_reauth(tl: Timeline) -> list[Finding]:
     out: list[Finding] = []
+    by_reaction: dict[int, Finding] = {}
     for call in tl.calls:
         if call.end is None or call.outcome != "token" or not call.token:
             continue
         tab = call.tab
-        sent = [a for a in tl.of(tab, Kind.CONVEX, "Authenticate", before=call.start_wall)
-                if a.payload.get("token_type") != "None"]
+        first = call.start or call.end
+        # Sent before the call in trace order (events of one millisecond are ordered by id).
+        sent = [a for a in tl.of(tab, Kind.CONVEX, "Authenticate", before=first.wall)
+                if a.payload.get("token_type") != "None" and (a.wall, a.id or 0) < (first.wall, first.id or 0)]
         if not sent or sent[-1].payload.get("token") != call.token:
             continue
         authenticate = sent[-1]
@@ -252,5 +255,8 @@ def same_token_reauth(tl: Timeline) -> list[Finding]:
                 f"the same token ({call.token}) it had sent at {fmt_at(tl, authenticate.wall)}; "
                 f"{fmt_dur(reaction.wall - call.end.wall)} later {effect}.")
         evidence = [authenticate.id, call.end.id, reaction.id]
-        out.append(Finding(F.SAME_TOKEN_REAUTH, call.end.wall, sorted(evidence), text, FIXES[F.SAME_TOKEN_REAUTH], tab))
+        # One finding per reaction: the last call before it is the one Convex reacted to.
+        by_reaction[reaction.id] = Finding(F.SAME_TOKEN_REAUTH, call.end.wall, sorted(evidence), text,
+                                           FIXES[F.SAME_TOKEN_REAUTH], tab)
+    out.extend(by_reaction.values())
     return out

@@ -8,7 +8,7 @@ from .. import finding as F
 from .. import thresholds as T
 from ..fixes import FIXES
 from ..finding import Finding
-from ..timeline import RT_KEY_PREFIX, Exchange, Interval, Timeline, fmt_at, fmt_dur, num, quote
+from ..timeline import RT_KEY_PREFIX, Exchange, Interval, Timeline, error_label, fmt_at, fmt_dur, num, quote
 from . import rule
 
 
@@ -187,7 +187,7 @@ def refresh_lock_starvation(tl: Timeline) -> list[Finding]:
                 + ", holding the WORKOS_REFRESH_SESSION lock all along. ")
         if victim.kind is Kind.AUTHKIT:
             text += (f"Meanwhile tab {victim.tab}'s getAccessToken failed at {fmt_at(tl, victim.wall)} with "
-                     f"{victim.payload.get('error_class') or victim.payload.get('name')} "
+                     f"{error_label(victim.payload.get('name'), victim.payload.get('error_class'))} "
                      f"{quote(victim.payload.get('message'))} after waiting "
                      f"{fmt_dur(num(victim.payload.get('duration_ms')) or 0)} for the lock.")
         else:
