@@ -133,6 +133,7 @@ export function ConvexProviderWithAuthKit({ children, client, useAuth, options }
     const { isLoading, user, getAccessToken } = auth;
     signOutRef.current = auth.signOut;
     broker.setGetAccessToken(getAccessToken);
+    broker.setUser(!!user, !!isLoading, { silent: true }); // no listener calls during render
     useEffect(() => { broker.setUser(!!user, !!isLoading); }, [user, isLoading]);
     const state = useSyncExternalStore(broker.subscribe, broker.getState, broker.getState);
 

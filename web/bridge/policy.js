@@ -181,8 +181,9 @@ export function createTokenBroker(deps = {}) {
   let pendingConvex = 0;
   let lastSetAuthAt = null;
   // public state
-  let hasUser = true;
-  let userLoading = false;
+  // AuthKit's view is unknown until the React layer reports it: treat as loading.
+  let hasUser = false;
+  let userLoading = true;
   let terminal = null; // {reason, error} once signed out
   let base = "refreshing"; // authenticated | refreshing | degraded
   let convexAuthenticated = null; // as reported by the React layer
@@ -444,12 +445,12 @@ export function createTokenBroker(deps = {}) {
     subscribeEvents(fn) { eventListeners.add(fn); return () => eventListeners.delete(fn); },
     setGetAccessToken(fn) { if (typeof fn === "function") getAccessToken = fn; },
     /** AuthKit's view: is there a user, is it still loading. */
-    setUser(user, loading = false) {
+    setUser(user, loading = false, { silent = false } = {}) {
       const had = hasUser;
       hasUser = !!user;
       userLoading = !!loading;
       if (!had && hasUser && terminal) { terminal = null; base = "refreshing"; current = null; lastGiven = null; }
-      notify();
+      if (!silent) notify(); // silent: a render-phase sync, the effect notifies
     },
     /** Convex's view (from useConvexAuth): true / false / null (loading). */
     setConvexAuthenticated(v) { convexAuthenticated = v; notify(); },

@@ -14,6 +14,7 @@ function make(env, getAccessToken, options = {}) {
     options: { ...NO_JITTER, ...options, onEvent: (e) => events.push(e) },
   });
   broker.subscribe((s) => states.push(s));
+  if (options.user !== false) broker.setUser(true, false);
   return { broker, events, states };
 }
 
@@ -311,6 +312,19 @@ describe("broker: single-flight and cooldown", () => {
     env.page.fire("visible");
     await env.flush();
     assert.equal(gat.calls.length, 1);
+  });
+
+  test("page events do nothing before AuthKit has reported a user (pageshow at load)", async () => {
+    const env = fakeEnv();
+    const gat = scripted([]);
+    const { broker } = make(env, gat, { user: false });
+    assert.equal(broker.getState(), "refreshing");
+    env.page.fire("pageshow");
+    env.page.fire("visible");
+    await env.advance(5_000);
+    assert.equal(gat.calls.length, 0);
+    broker.setUser(false, false);
+    assert.equal(broker.getState(), "signed_out");
   });
 
   test("page events do nothing while the cached token is comfortably valid", async () => {
