@@ -8,6 +8,11 @@ tests, and the panel) can call ``globalThis.authtrace``:
 - ``clear()``: forget the recorded events here and in IndexedDB (a promise);
 - ``injectFault(mode)``: make the recorder itself fail ("sink" or "observe"),
   to check that the page does not notice; ``injectFault(null)`` ends it.
+
+``main(panel=True)`` also mounts the debug panel (:mod:`.panel`) and adds
+``globalThis.authtrace.panel``: ``open()``, ``close()``, ``render()``,
+``exportJson()``/``exportHar()`` (download, and return the text),
+``importText(text, name)`` and ``liveView()``.
 """
 
 from __future__ import annotations
@@ -65,9 +70,29 @@ def _limits() -> dict:
     return out
 
 
-async def main(page: Page | None = None) -> Recorder:
+def _expose_panel(panel) -> None:
+    api = {"open": lambda *_: panel.set_open(True), "close": lambda *_: panel.set_open(False),
+           "render": lambda *_: panel.render(), "exportJson": lambda *_: panel.export_json(),
+           "exportHar": lambda *_: panel.export_har(),
+           "importText": lambda text, name="imported trace", *_: panel.import_text(str(text), str(name)),
+           "liveView": lambda *_: panel.show_live()}
+    proxies = {name: create_proxy(fn) for name, fn in api.items()}
+    _keep.extend(proxies.values())
+    js.globalThis.authtrace.panel = to_js(proxies, dict_converter=js.Object.fromEntries)
+
+
+async def main(page: Page | None = None, panel: bool = False, **panel_options) -> Recorder:
     recorder = Recorder(page, **_limits())
     await recorder.start()
     _expose(recorder)
+    if panel:
+        from .panel import mount
+
+        try:  # the panel failing must not take the recorder down with it
+            recorder.panel = mount(recorder, **panel_options)
+            _expose_panel(recorder.panel)
+        except Exception as exc:
+            recorder.errors += 1
+            js.console.warn(f"authtrace: the debug panel failed to mount: {type(exc).__name__}: {exc}")
     js.document.dispatchEvent(js.CustomEvent.new("authtrace:ready"))
     return recorder
