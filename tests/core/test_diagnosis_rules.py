@@ -112,16 +112,23 @@ def test_throw_wedge_needs_the_socket_to_stay_stopped():
     assert "throw-wedge" not in ids_of(diagnose(b.trace))
 
 
-def test_throw_wedge_is_not_judged_before_ten_seconds_passed():
-    b = S.Builder()
-    S.load(b)
-    b.auth_error("A", 305, "Convex token identity expired", False)
-    b.state("A", 305.05, socket="stopped", connected=False)
-    call = b.call_start("A", 305.1, True)
-    b.call_end("A", 305.3, call, 305.1, True, error=S.NETWORK)
-    b.rejection("A", 305.31)
-    b.focus("A", 308)
-    assert "throw-wedge" not in ids_of(diagnose(b.trace))
+def test_throw_wedge_in_a_trace_that_ends_within_ten_seconds():
+    def story(rejected):
+        b = S.Builder()
+        S.load(b)
+        b.auth_error("A", 305, "Convex token identity expired", False)
+        b.state("A", 305.05, socket="stopped", connected=False)
+        call = b.call_start("A", 305.1, True)
+        b.call_end("A", 305.3, call, 305.1, True, error=S.NETWORK)
+        if rejected:
+            b.rejection("A", 305.31)
+        b.focus("A", 308)
+        return diagnose(b.trace)
+
+    # Without the rejection a short trace cannot tell a wedge from a slow reconnect...
+    assert "throw-wedge" not in ids_of(story(False))
+    # ...with it and the socket still stopped at the end, it can, and says the recording ends there.
+    assert "the trace ends there" in only(story(True), "throw-wedge").explanation
 
 
 def test_throw_wedge_on_the_first_fetch_after_set_auth():

@@ -29,6 +29,12 @@ CONVEX_REACTION_MS = 5_000
 WEDGE_STOPPED_MS = 10_000
 # The socket-state sampler runs every 500 ms: allow for it.
 STATE_SAMPLE_SLACK_MS = 1_000
+# A trace that ends sooner than WEDGE_STOPPED_MS after the failure still shows the wedge when
+# the rejection was seen and the socket is stopped, with no reconnect, for at least this long.
+# 0: in convex 1.48 a rejection inside tryToReauthenticate always leaves the socket stopped
+# (tryRestartSocket runs only after a successful fetch), so stopped + rejection is enough.
+# The lab's throw-wedge trace ends 92 ms after the failure.
+WEDGE_SHORT_TRACE_MIN_MS = 0
 # An unhandled rejection this soon after the failed fetch is that fetch's.
 REJECTION_AFTER_ERROR_MS = 2_000
 

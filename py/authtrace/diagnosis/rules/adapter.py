@@ -112,8 +112,8 @@ def throw_wedge(tl: Timeline) -> list[Finding]:
         if call.end is None or call.outcome != "error" or call.tab in wedged_tabs:
             continue
         tab, t0 = call.tab, call.end.wall
-        if tl.end < t0 + T.WEDGE_STOPPED_MS:
-            continue  # the trace ends too soon to tell
+        # A trace that ends sooner is judged only with the rejection seen and the socket still stopped at its end.
+        short = tl.end < t0 + T.WEDGE_STOPPED_MS
         state = tl.state_at(tab, t0 + T.STATE_SAMPLE_SLACK_MS)
         stopped = state is not None and state.payload.get("socket") == "stopped"
         initial = _never_connected(state) and state.payload.get("paused") in ("uninitialized", "yes")
@@ -131,6 +131,8 @@ def throw_wedge(tl: Timeline) -> list[Finding]:
         if rejection is None and not call.force and stopped:
             # A stopped socket after an unforced call that nobody rethrew is not this wedge.
             continue
+        if short and (rejection is None or not stopped or tl.end - t0 < T.WEDGE_SHORT_TRACE_MIN_MS):
+            continue  # the trace ends too soon to tell
         wedged_tabs.add(tab)
         following = [s for s in tl.socket_states(tab) if s.wall > t0]
         until = next((s.wall for s in following if (s.payload.get("socket") != "stopped" if stopped
@@ -143,6 +145,7 @@ def throw_wedge(tl: Timeline) -> list[Finding]:
                     + f"). Convex had stopped the socket before asking for a forced token and only restarts it after "
                     f"a successful fetch, so the socket stayed 'stopped' with no reconnect for {fmt_dur(held)}"
                     + (" (until the end of the trace)" if until is None else "")
+                    + ("; the trace ends there, so how long it lasted is not in the recording" if short else "")
                     + "; Convex never reported the sign-out.")
         else:
             text = (f"At {fmt_at(tl, t0)} in {tl.describe_tab(tab)} the first token fetch after setAuth rejected "
