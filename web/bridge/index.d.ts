@@ -28,6 +28,8 @@ export interface AuthBridgeLogger {
 export interface AuthBridgeOptions {
   /** Waits between retries of a transient failure, ms; the last one repeats. Default [250, 500, 1000, 2000, 4000, 8000, 15000]. */
   retryDelaysMs?: number[];
+  /** Cap on the waits while Convex is blocked on a forced fetch, ms. Default 2000. */
+  blockedRetryCapMs?: number;
   /** ± fraction of randomness added to each wait. Default 0.2. */
   jitter?: number;
   /** A token counts as expired this long before `exp`. Default 30000... */

@@ -19,6 +19,10 @@ export const STATES = Object.freeze(["authenticated", "refreshing", "degraded", 
 export const DEFAULT_OPTIONS = Object.freeze({
   // Waits between retries of a transient failure (ms); the last rung repeats.
   retryDelaysMs: [250, 500, 1000, 2000, 4000, 8000, 15000],
+  // While Convex is blocked on a forced fetch (its socket stopped or its refetch
+  // pending, nothing to serve), waits are capped here so it reconnects within about
+  // this long of AuthKit recovering. Background retries use the full ladder.
+  blockedRetryCapMs: 2_000,
   // ± fraction of randomness on each wait, so tabs do not retry in lockstep.
   jitter: 0.2,
   // A token is treated as expired this long before its expiry...
@@ -179,6 +183,7 @@ export function createTokenBroker(deps = {}) {
   let lastProactiveAt = -Infinity;
   let flight = null; // the single in-flight acquisition
   let pendingConvex = 0;
+  let pendingForced = 0; // Convex fetches with forceRefreshToken in progress
   let lastSetAuthAt = null;
   // public state
   // AuthKit's view is unknown until the React layer reports it: treat as loading.
@@ -261,7 +266,8 @@ export function createTokenBroker(deps = {}) {
   }
   function delayFor(attempt) {
     const ladder = opts.retryDelaysMs && opts.retryDelaysMs.length ? opts.retryDelaysMs : [1000];
-    const d = ladder[Math.min(attempt, ladder.length - 1)];
+    let d = ladder[Math.min(attempt, ladder.length - 1)];
+    if (pendingForced > 0 && opts.blockedRetryCapMs > 0) d = Math.min(d, opts.blockedRetryCapMs);
     const j = opts.jitter ? d * opts.jitter * (2 * random() - 1) : 0;
     return Math.max(0, Math.round(d + j));
   }
@@ -398,6 +404,7 @@ export function createTokenBroker(deps = {}) {
   async function fetchToken(args) {
     const force = !!(args && args.forceRefreshToken);
     pendingConvex += 1;
+    if (force) pendingForced += 1;
     emit("fetch", { force });
     try {
       const tok = await obtain(force);
@@ -411,6 +418,7 @@ export function createTokenBroker(deps = {}) {
       return current ? current.token : new Promise(() => {}); // hang rather than sign out
     } finally {
       pendingConvex -= 1;
+      if (force) pendingForced -= 1;
     }
   }
 

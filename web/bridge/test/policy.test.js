@@ -167,11 +167,47 @@ describe("broker: transient failures", () => {
     const gat = scripted([], {
       fallback: () => { times.push(env.now - start); return times.length < 5 ? { __throw: typeError("Failed to fetch") } : mint(); },
     });
-    const { broker } = make(env, gat);
+    const { broker } = make(env, gat, { blockedRetryCapMs: 0 });
     const p = broker.fetchToken({ forceRefreshToken: true });
     await env.advance(10_000);
     assert.ok(await p);
     assert.deepEqual(times, [0, 250, 750, 1750, 3750]);
+  });
+
+  test("while Convex is blocked on a forced fetch the ladder is capped (blockedRetryCapMs)", async () => {
+    const env = fakeEnv();
+    const mint = minter(env);
+    const times = [];
+    const start = env.now;
+    const gat = scripted([], {
+      fallback: () => { times.push(env.now - start); return times.length < 8 ? { __throw: new RefreshError("", { status: 503, isTransient: true }) } : mint(); },
+    });
+    const { broker } = make(env, gat, { blockedRetryCapMs: 2_000 });
+    const p = broker.fetchToken({ forceRefreshToken: true });
+    await env.advance(30_000);
+    assert.ok(await p);
+    const gaps = times.slice(1).map((t, i) => t - times[i]);
+    assert.deepEqual(gaps, [250, 500, 1000, 2000, 2000, 2000, 2000]);
+  });
+
+  test("background retries (cached token served, nobody blocked) use the full ladder", async () => {
+    const env = fakeEnv();
+    const mint = minter(env, 3600);
+    const times = [];
+    const gat = scripted([mint()], {
+      fallback: () => { times.push(env.now); return times.length < 8 ? { __throw: typeError("Failed to fetch") } : mint(); },
+    });
+    const { broker } = make(env, gat);
+    await broker.fetchToken({});
+    await env.advance(3_000_000); // inside the 30 s leeway? no: 3600 s lifetime, leeway 30 s → still valid
+    const t0 = env.now;
+    // Force AuthKit's unforced path to fail: serve cached, retry in background.
+    const v = await Promise.race([broker.fetchToken({}), env.advance(0).then(() => "pending")]);
+    assert.equal(typeof v, "string");
+    await env.advance(60_000);
+    const gaps = times.slice(1).map((t, i) => t - times[i]);
+    assert.deepEqual(gaps.slice(0, 6), [250, 500, 1000, 2000, 4000, 8000]);
+    assert.ok(times[0] >= t0);
   });
 
   test("jitter stays within ±jitter of each rung", async () => {
