@@ -63,6 +63,18 @@ def test_sign_in_whoami_message_and_forced_refresh(lab_url, driver, mode):
     assert "authorization_code" in grants and "refresh_token" in grants
     assert any(e["type"] == "Authenticate" and e["payload"].get("token", "").startswith("tok:") for e in events)
     assert any(e["type"] == "auth-change" and e["payload"]["is_authenticated"] for e in events)
+    # The refresh lock around each refresh, and AuthKit's calls as the app made them.
+    locks = [e["payload"] for e in events if e["kind"] == "lock"]
+    assert {"request", "response"} <= {p["at"] for p in locks}
+    assert all(p["name"] == "WORKOS_REFRESH_SESSION" for p in locks)
+    forced = [e for e in events if e["type"] == "getAccessToken" and e["payload"]["force_refresh"]]
+    assert forced and forced[-1]["payload"]["outcome"] == "token"
+    # The emulator sets the workos-has-session hint cookie on its host, which the
+    # lab shares (cookies ignore ports): the refresh requests see it.
+    refreshes = [e["payload"] for e in events if e["type"] == "request" and e["payload"].get("grant_type") == "refresh_token"]
+    assert refreshes and refreshes[-1]["has_session_cookie"] is True
+    assert refreshes[-1]["refresh_token_sent"] is (mode == "devMode")
+    assert refreshes[-1]["credentials"] == ("include" if mode == "cookie" else None)
     text = json.dumps(events)
     assert before not in text and after not in text
     if stored:

@@ -64,6 +64,8 @@ def test_real_hidden_tab_and_focus(lab_url, driver):
     wait_event(driver, "visibility", "visibilitychange", lambda e: e["payload"]["state"] == "visible")
     states = [e["payload"]["state"] for e in events(driver, "visibility", "visibilitychange")]
     assert states[states.index("hidden"):] == ["hidden", "visible"]
+    focus = [e["type"] for e in events(driver, "visibility") if e["type"] in ("blur", "focus")]
+    assert focus[-2:] == ["blur", "focus"]
 
 
 def test_real_freeze_and_resume(lab_url, driver):
@@ -251,6 +253,8 @@ def test_trace_survives_reload_and_tabs_share_one_timeline(lab_url, driver):
     wait_for(driver, "return !!(window.authtrace && window.authtrace.ready)")
     stats = json.loads(driver.execute_script("return authtrace.stats()"))
     assert stats["tab"] == tab_a and stats["restored"] > 0
+    assert events(driver, "lifecycle", "pagehide") and len(events(driver, "lifecycle", "pageshow")) >= 2
+    assert len(events(driver, "lifecycle", "boot")) >= 2
     assert any("before-reload=1" in e["payload"].get("url", "") for e in events(driver, "fetch", "response"))
     seqs = [e["payload"]["seq"] for e in events(driver) if e["tab"] == tab_a]
     assert len(seqs) == len(set(seqs))  # the reload continued the tab's numbering
