@@ -340,7 +340,19 @@ export function createTokenBroker(deps = {}) {
         const d = delayFor(attempt);
         attempt += 1;
         emit("retry_scheduled", { attempt, delayMs: d });
-        await sleep(d, { wakeOnPage: true });
+        await new Promise((resolve) => {
+          const wake = () => { timers.clearTimeout(f.timer); wakers.delete(wake); f.shorten = null; resolve(); };
+          wakers.add(wake);
+          f.sleepUntil = clock.now() + d;
+          f.timer = timers.setTimeout(wake, d);
+          // A forced Convex fetch joining mid-sleep: cut the wait to the blocked cap.
+          f.shorten = (maxMs) => {
+            if (f.sleepUntil - clock.now() <= maxMs) return;
+            timers.clearTimeout(f.timer);
+            f.sleepUntil = clock.now() + maxMs;
+            f.timer = timers.setTimeout(wake, maxMs);
+          };
+        });
       }
     })().catch((e) => { log("warn", "flight crashed", e); return null; })
       .finally(() => { if (flight === f) flight = null; });
@@ -348,7 +360,10 @@ export function createTokenBroker(deps = {}) {
   }
   function join(force) {
     if (flight) {
-      if (force) flight.force = true; // later attempts of the shared flight go forced
+      if (force) {
+        flight.force = true; // later attempts of the shared flight go forced
+        if (flight.shorten && opts.blockedRetryCapMs > 0) flight.shorten(opts.blockedRetryCapMs);
+      }
       return flight;
     }
     flight = startFlight(force);

@@ -190,6 +190,28 @@ describe("broker: transient failures", () => {
     assert.deepEqual(gaps, [250, 500, 1000, 2000, 2000, 2000, 2000]);
   });
 
+  test("a forced Convex fetch joining a long background sleep cuts it to the cap", async () => {
+    const env = fakeEnv();
+    const mint = minter(env, 3600);
+    const times = [];
+    const gat = scripted([mint()], {
+      fallback: () => { times.push(env.now); return times.length < 7 ? { __throw: typeError("Failed to fetch") } : mint(); },
+    });
+    const { broker } = make(env, gat);
+    await broker.fetchToken({});
+    await broker.fetchToken({}); // cached served, background ladder runs
+    await env.advance(7_000); // attempts at 0, .25, .75, 1.75, 3.75 → sleeping 8 s
+    assert.equal(times.length, 5);
+    const joinedAt = env.now;
+    let result;
+    broker.fetchToken({ forceRefreshToken: true }).then((v) => { result = v; });
+    await env.advance(2_000);
+    assert.equal(times.length, 6);
+    assert.ok(times[5] - joinedAt <= 2_000);
+    await env.advance(3_000);
+    assert.ok(result);
+  });
+
   test("background retries (cached token served, nobody blocked) use the full ladder", async () => {
     const env = fakeEnv();
     const mint = minter(env, 3600);
