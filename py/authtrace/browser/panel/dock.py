@@ -88,8 +88,7 @@ class Panel:
         old = doc.getElementById(ROOT_ID)
         if not _missing(old):
             old.remove()
-        if _missing(doc.getElementById("authtrace-panel-style")):
-            doc.head.appendChild(_el("style", {"id": "authtrace-panel-style"}, CSS))
+        self._install_style()
 
         self.toggle = _el("button", {"type": "button", "id": "authtrace-toggle", "class": "at-toggle",
                                      "aria-expanded": "false", "aria-controls": "authtrace-body",
@@ -176,6 +175,19 @@ class Panel:
         self.root = _el("div", {"id": ROOT_ID, "class": "at-dock", "data-open": "false"}, None, [self.toggle, self.body])
         self._on(self.root, "keydown", self._keydown)
         js.document.body.appendChild(self.root)
+
+    def _install_style(self) -> None:
+        """A constructed stylesheet (not subject to CSP ``style-src``); a <style> element where unsupported."""
+        doc = js.document
+        if not _missing(doc.getElementById("authtrace-panel-style")) or getattr(js.globalThis, "__authtracePanelSheet", None):
+            return
+        try:
+            sheet = js.CSSStyleSheet.new()
+            sheet.replaceSync(CSS)
+            doc.adoptedStyleSheets = js.Array.prototype.concat.call(doc.adoptedStyleSheets, js.Array.of(sheet))
+            js.globalThis.__authtracePanelSheet = sheet
+        except Exception:
+            doc.head.appendChild(_el("style", {"id": "authtrace-panel-style"}, CSS))
 
     def _keydown(self, e) -> None:
         if str(e.key) == "Escape" and self.is_open:
