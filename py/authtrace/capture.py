@@ -83,7 +83,8 @@ class Capture:
         return table
 
     # Types whose handler names cannot spell them ("-" inside a camelCase name).
-    _ALIASES = {("authkit", "getAccessToken-start"): "_authkit_getAccessToken_start"}
+    _ALIASES = {("authkit", "getAccessToken-start"): "_authkit_getAccessToken_start",
+                ("convex", "fetchToken-start"): "_convex_fetchToken_start"}
 
     def _secret(self, value: Any, prefix: str = "tok") -> Any:
         """Fingerprint a known secret; a JWT's claims go to this event's ``jwt`` map."""
@@ -307,6 +308,23 @@ class Capture:
     def _authkit_user(self, p: dict, mono: float, wall: float):
         return [(Kind.AUTHKIT, "user", {"present": p.get("present"), "user_id": p.get("userId"),
                                         "is_loading": p.get("isLoading"), **self._page(p)})]
+
+    def _convex_fetchToken_start(self, p: dict, mono: float, wall: float):
+        return [(Kind.CONVEX, "fetchToken-start", {"call": p.get("call"), "force_refresh_token": p.get("forceRefreshToken"),
+                                                   **self._page(p)})]
+
+    def _convex_fetchToken(self, p: dict, mono: float, wall: float):
+        out = {"call": p.get("call"), "force_refresh_token": p.get("forceRefreshToken"), "outcome": p.get("outcome"),
+               "duration_ms": _ms(p.get("durationMs")), **self._page(p)}
+        token = p.get("token")
+        if isinstance(token, str) and token:
+            out["token"] = self._secret(token)
+            claims = read_claims(token)
+            if claims and claims.exp is not None:
+                out["seconds_left"] = round(claims.exp - wall / 1000, 1)
+        if p.get("outcome") == "throw":
+            out.update({"name": p.get("name"), "message": self._text(p.get("message"))})
+        return [(Kind.CONVEX, "fetchToken", out)]
 
     def _convex_setAuth(self, p: dict, mono: float, wall: float):
         return [(Kind.CONVEX, "setAuth", {})]

@@ -466,6 +466,8 @@ def same_token_reauth() -> tuple[Builder, dict]:
     b = Builder()
     ids = load(b, honour_force=False)
     b.focus("A", 100)
+    # No refresh is scheduled: the server has to reject the expired token when a query re-runs.
+    ids["expired"] = b.auth_error("A", 305, "Convex token identity expired", False)
     return b, ids
 
 

@@ -128,3 +128,16 @@ def test_ordinary_fetch_is_one_event_when_it_settles():
     [err] = cap.observe(raw("fetch", "error", {"request": 5, "name": "TypeError", "message": "Failed to fetch",
                                                "durationMs": 1.0, "url": "/api/y", "method": "POST", "page": page()}))
     assert err.payload["url"] == "/api/y" and err.payload["method"] == "POST"
+
+
+def test_convex_fetch_token_calls_are_recorded_with_their_outcome():
+    cap = Capture("t")
+    at = make_jwt()
+    [start] = cap.observe(raw("convex", "fetchToken-start", {"call": 4, "forceRefreshToken": True, "page": page()}))
+    assert start.payload == {"call": 4, "force_refresh_token": True, "visibility": "visible", "online": True}
+    [done] = cap.observe(raw("convex", "fetchToken", {"call": 4, "forceRefreshToken": True, "outcome": "token",
+                                                      "token": at, "durationMs": 5, "page": page()}))
+    assert done.payload["token"] == fingerprint(at) and done.payload["jwt"][fingerprint(at)]["sub"] == "user_01TEST"
+    [threw] = cap.observe(raw("convex", "fetchToken", {"call": 5, "forceRefreshToken": True, "outcome": "throw",
+                                                       "name": "TypeError", "message": "Failed to fetch", "page": page()}))
+    assert (threw.payload["outcome"], threw.payload["name"]) == ("throw", "TypeError")

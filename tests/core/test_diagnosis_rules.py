@@ -168,7 +168,7 @@ def test_pause_overwrite_wedge_not_when_connect_follows_within_a_second():
 def test_same_token_reauth():
     b, ids = S.same_token_reauth()
     d = diagnose(b.trace)
-    assert ids_of(d) == ["same-token-reauth"]
+    assert "same-token-reauth" in ids_of(d)
     f = only(d, "same-token-reauth")
     assert f.evidence == eids(ids, "first_authenticate", "same_token_call", "notRefetching")
     assert "notRefetching" in f.explanation
@@ -369,8 +369,11 @@ def test_same_token_one_finding_per_reaction_with_events_in_the_same_millisecond
     same = b.call_end("A", 0.3, c2, 0.3, False, token="at0")
     stuck = b.state("A", 2.2, auth="notRefetching")
     b.focus("A", 10)
+    # Until the server has to reject the expired token, 'notRefetching' is latent: no finding.
+    assert ids_of(diagnose(b.trace)) == []
+    b.auth_error("A", 305, "Convex token identity expired", False)
     d = diagnose(b.trace)
-    assert ids_of(d) == ["same-token-reauth"]
+    assert "same-token-reauth" in ids_of(d)
     assert only(d, "same-token-reauth").evidence == [sent.id, same.id, stuck.id]
 
 

@@ -91,6 +91,31 @@ function recordingLogger(inner, verbose) {
   };
 }
 
+// What Convex itself asked the adapter for, and got: the adapter's answer is
+// what decides between a refresh, a sign-out (null) and a wedge (a throw).
+let fetches = 0;
+function traceFetchToken(fetchToken) {
+  if (typeof fetchToken !== "function") return fetchToken;
+  return async function fetchTokenTraced(args) {
+    const call = ++fetches;
+    const force = !!(args && args.forceRefreshToken);
+    const start = performance.now();
+    emit("convex", "fetchToken-start", { call, forceRefreshToken: force, page: pageState() });
+    let token;
+    try {
+      token = await fetchToken(args);
+    } catch (err) {
+      emit("convex", "fetchToken", { call, forceRefreshToken: force, outcome: "throw", name: err && err.name,
+        message: err && err.message !== undefined ? String(err.message) : String(err),
+        durationMs: performance.now() - start, page: pageState() });
+      throw err;
+    }
+    emit("convex", "fetchToken", { call, forceRefreshToken: force, outcome: token ? "token" : "null",
+      token: token || null, durationMs: performance.now() - start, page: pageState() });
+    return token;
+  };
+}
+
 let patched = false;
 function watchClient(client) {
   if (client.__authtraceWatched) return;
@@ -128,7 +153,7 @@ function patchSetAuth() {
       emit("convex", "refresh-change", { isRefreshing, page: pageState() });
       return onRefreshChange(isRefreshing);
     });
-    return original.call(this, fetchToken, changed || onChange, refreshing || onRefreshChange);
+    return original.call(this, traceFetchToken(fetchToken), changed || onChange, refreshing || onRefreshChange);
   };
 }
 

@@ -200,7 +200,15 @@ class TokenCall:
     @property
     def force(self) -> bool:
         ev = self.end or self.start
-        return bool(ev.payload.get("force_refresh")) if ev else False
+        if ev is None:
+            return False
+        return bool(ev.payload.get("force_refresh") or ev.payload.get("force_refresh_token"))
+
+    @property
+    def by_convex(self) -> bool:
+        """Recorded at Convex's side of the adapter (``convex/fetchToken``), not AuthKit's."""
+        ev = self.end or self.start
+        return ev is not None and ev.kind is Kind.CONVEX
 
     @property
     def outcome(self) -> str | None:
@@ -264,6 +272,9 @@ class Timeline:
             self.user[tab] = self._user(tab)
         self.exchanges: list[Exchange] = self._exchanges()
         self.calls: list[TokenCall] = self._calls()
+        # Convex's own requests to the adapter (recorded by the setAuth wrapper): what
+        # Convex asked for and what it got, whatever the adapter did with AuthKit.
+        self.convex_fetches: list[TokenCall] = self._calls(Kind.CONVEX, "fetchToken")
         self.lifetime_ms = self._lifetime_ms()
 
     # -- queries ----------------------------------------------------------------
@@ -456,19 +467,20 @@ class Timeline:
                 ex.end = e
         return order
 
-    def _calls(self) -> list[TokenCall]:
+    def _calls(self, kind: Kind = Kind.AUTHKIT, name: str = "getAccessToken") -> list[TokenCall]:
         table: dict[tuple[str, Any], TokenCall] = {}
         order: list[TokenCall] = []
+        start_type = f"{name}-start"
         for e in self.events:
-            if e.kind is not Kind.AUTHKIT or e.type not in ("getAccessToken-start", "getAccessToken"):
+            if e.kind is not kind or e.type not in (start_type, name):
                 continue
             key = (e.tab, _hkey(e.payload.get("call")))
             call = table.get(key)
-            if e.type == "getAccessToken-start" or call is None or call.end is not None:
+            if e.type == start_type or call is None or call.end is not None:
                 call = TokenCall(e.tab, e.payload.get("call"))
                 table[key] = call
                 order.append(call)
-            if e.type == "getAccessToken-start":
+            if e.type == start_type:
                 call.start = e
             else:
                 call.end = e

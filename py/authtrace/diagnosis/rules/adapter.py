@@ -219,11 +219,19 @@ def pause_overwrite_wedge(tl: Timeline) -> list[Finding]:
     return out
 
 
+def _call_label(call) -> str:
+    if call.by_convex:
+        return f"the adapter's fetchAccessToken({{forceRefreshToken: {str(call.force).lower()}}})"
+    return f"getAccessToken{'({forceRefresh: true})' if call.force else '() (forceRefresh not passed)'}"
+
+
 @rule(F.SAME_TOKEN_REAUTH, needs=("authkit-client", "convex-client", "sync"))
 def same_token_reauth(tl: Timeline) -> list[Finding]:
     out: list[Finding] = []
     by_reaction: dict[int, Finding] = {}
-    for call in tl.calls:
+    # Convex's own fetchToken calls when recorded (they show what Convex got even when
+    # the adapter answered from a cache), else AuthKit's getAccessToken calls.
+    for call in [*tl.convex_fetches, *(c for c in tl.calls if not tl.convex_fetches)]:
         if call.end is None or call.outcome != "token" or not call.token:
             continue
         tab = call.tab
@@ -247,6 +255,12 @@ def same_token_reauth(tl: Timeline) -> list[Finding]:
                 break  # a different token went out: this call was not the last word
         if reaction is None:
             continue
+        if reaction.type == "state" and not any(
+                e.payload.get("auth_update_attempted") is False
+                for e in tl.of(tab, Kind.CONVEX, "AuthError", after=reaction.wall)):
+            # 'notRefetching' alone is latent (every page load with the stock adapter gets
+            # there); it becomes a finding once the server has to reject the expired token.
+            continue
         if reaction.type == "auth-change":
             effect = ("Convex treated the unchanged token as a failed re-authentication and reported "
                       "isAuthenticated=false (convex-js#184)")
@@ -254,7 +268,7 @@ def same_token_reauth(tl: Timeline) -> list[Finding]:
             effect = ("Convex went to 'notRefetching' and scheduled no further refresh, so it now depends on the "
                       "server rejecting the token after it expires")
         text = (f"At {fmt_at(tl, call.end.wall)} in {tl.describe_tab(tab)} Convex asked for a fresh token but "
-                f"getAccessToken{'({forceRefresh: true})' if call.force else '() (forceRefresh not passed)'} returned "
+                f"{_call_label(call)} returned "
                 f"the same token ({call.token}) it had sent at {fmt_at(tl, authenticate.wall)}; "
                 f"{fmt_dur(reaction.wall - call.end.wall)} later {effect}.")
         evidence = [authenticate.id, call.end.id, reaction.id]
