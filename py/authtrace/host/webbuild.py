@@ -18,6 +18,7 @@ def lab_is_fresh(root: Path) -> bool:
     if not out.exists():
         return False
     sources = [*(root / "web" / "lab").rglob("*"), *(root / "web" / "recorder").rglob("*.js"),
+               *(root / "web" / "bridge").rglob("*.js"),
                root / "vite.config.js", root / "package-lock.json"]
     return _newest(sources) < out.stat().st_mtime
 
