@@ -23,6 +23,7 @@ COMMANDS = (
     "bench",
     "scenario",
     "analyze",
+    "chaos",
 )
 
 

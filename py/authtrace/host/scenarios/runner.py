@@ -92,6 +92,8 @@ def _collect(ctx: Context, name: str, adapter: str, seed: int, started: float, s
         "seed": seed,
         "split_brain_ms": metrics.split_brain_ms,
         "split_brain_open": metrics.split_brain_open,
+        "split_brain_longest_ms": max((((i["end"] if i["end"] is not None else ctx.samples[-1].t) - i["start"])
+                                       for i in metrics.split_brain), default=0.0),
         "wedged": metrics.wedged,
         "lost_mutations": metrics.lost_mutations,
         "duplicated_mutations": metrics.duplicated_mutations,
