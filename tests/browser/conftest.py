@@ -76,4 +76,5 @@ def open_recorder(driver, url):
 
 
 def exported(driver) -> dict:
+    wait_for(driver, "return !!(window.authtrace && window.authtrace.ready)")  # after a reload, Python boots again
     return json.loads(driver.execute_script("return authtrace.exportTrace()"))
