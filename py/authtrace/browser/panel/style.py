@@ -24,7 +24,7 @@ CSS = """
 .at-badge b { font-weight: 600; color: #9aa0ad; margin-right: 4px; }
 .at-badge[data-tone="ok"] { border-color: #2f9e5b; } .at-badge[data-tone="bad"] { border-color: #e5484d; background: #3b1618; }
 .at-badge[data-tone="warn"] { border-color: #d99a1e; }
-.at-alarm { background: #5c1215; border: 1px solid #e5484d; border-radius: 4px; padding: 4px 8px; margin: 2px 0; color: #fff; }
+.at-alarm { max-height: 6.2em; overflow: auto; background: #5c1215; border: 1px solid #e5484d; border-radius: 4px; padding: 4px 8px; margin: 2px 0; color: #fff; }
 .at-alarm[hidden] { display: none; }
 .at-alarm code { color: #ffd1d1; }
 .at-view { color: #d99a1e; }
