@@ -138,7 +138,12 @@ def test_staging_build_runs_under_the_documented_csp(builds):
         assert state["ready"] and state["app"] and state["panel"], (state, logs)
         assert state["position"] == "fixed"  # the panel's stylesheet applied under style-src 'self'
         assert state["violations"] == [] and not [m for m in logs if "Content Security Policy" in m], (state, logs)
-        boot = driver.execute_script("return JSON.parse(authtrace.exportTrace()).events.filter(e => e.type === 'boot').length")
+        # Observations reach Python in batches (~100 ms): wait for the boot one.
+        deadline = time.time() + 10
+        boot = 0
+        while time.time() < deadline and not boot:
+            boot = driver.execute_script("return JSON.parse(authtrace.exportTrace()).events.filter(e => e.type === 'boot').length")
+            time.sleep(0.1)
         assert boot >= 1
     finally:
         driver.quit()

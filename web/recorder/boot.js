@@ -142,6 +142,14 @@
   })();
 
   // --- page state --------------------------------------------------------
+  safe("pagehide-restore", function () {
+    var kept = sessionStorage.getItem("authtrace:pagehide");
+    if (!kept) return;
+    sessionStorage.removeItem("authtrace:pagehide");
+    var p = JSON.parse(kept);
+    at.queue.push({ kind: "lifecycle", type: "pagehide", mono: p.mono, wall: p.wall, seq: ++at.seq,
+      payload: { persisted: p.persisted, visibility: p.visibility, recovered: true } });
+  });
   safe("boot", function () {
     emit("lifecycle", "boot", {
       visibility: document.visibilityState,
@@ -166,7 +174,15 @@
   ["pageshow", "pagehide"].forEach(function (name) {
     g.addEventListener(name, function (e) {
       safe(name, function () { emit("lifecycle", name, { persisted: !!e.persisted, visibility: document.visibilityState }); });
-      if (name === "pagehide") flush();
+      if (name === "pagehide") {
+        // The page may be gone before IndexedDB commits what this flush writes;
+        // keep the pagehide itself (no secrets in it) for the next load of this tab.
+        safe("pagehide-keep", function () {
+          sessionStorage.setItem("authtrace:pagehide", JSON.stringify({ mono: now(), wall: wall(), persisted: !!e.persisted,
+            visibility: document.visibilityState }));
+        });
+        flush();
+      }
     }, true);
   });
   ["focus", "blur"].forEach(function (name) {

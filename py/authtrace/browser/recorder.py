@@ -66,6 +66,8 @@ class Recorder:
             try:
                 if self.fault == "observe":
                     raise RuntimeError("injected recorder fault (observe)")
+                if self._already_kept(raw):
+                    continue
                 events = self.capture.observe(raw)
             except Exception as exc:  # fail open: the page goes on, the trace says what broke
                 self.errors += 1
@@ -89,6 +91,12 @@ class Recorder:
         if self.share_enabled:
             self.page.broadcast(records)
         self._notify(new)
+
+    def _already_kept(self, raw) -> bool:
+        """A pagehide the shim kept across the unload that IndexedDB did save after all."""
+        if not (isinstance(raw, dict) and (raw.get("payload") or {}).get("recovered")):
+            return False
+        return any(e.tab == self.tab and e.type == raw.get("type") and e.wall == raw.get("wall") for e in self.buffer)
 
     def _on_remote(self, records: list[str]) -> None:
         new = [e for e in (self._merge(r) for r in records) if e is not None]
