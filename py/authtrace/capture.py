@@ -290,8 +290,9 @@ class Capture:
         return [(Kind.AUTHKIT, "getAccessToken-start", {"call": p.get("call"), "force_refresh": p.get("forceRefresh"),
                                                         **self._page(p)})]
 
-    def _authkit_getAccessToken(self, p: dict, mono: float, wall: float):
-        out = {"call": p.get("call"), "force_refresh": p.get("forceRefresh"), "outcome": p.get("outcome"),
+    def _token_answer(self, p: dict, wall: float, force_key: str, force: Any) -> dict:
+        """A token request's answer, as AuthKit gave it to the adapter or the adapter to Convex."""
+        out = {"call": p.get("call"), force_key: force, "outcome": p.get("outcome"),
                "duration_ms": _ms(p.get("durationMs")), **self._page(p)}
         token = p.get("token")
         if isinstance(token, str) and token:
@@ -299,6 +300,10 @@ class Capture:
             claims = read_claims(token)
             if claims and claims.exp is not None:
                 out["seconds_left"] = round(claims.exp - wall / 1000, 1)
+        return out
+
+    def _authkit_getAccessToken(self, p: dict, mono: float, wall: float):
+        out = self._token_answer(p, wall, "force_refresh", p.get("forceRefresh"))
         if p.get("outcome") == "error":
             out.update({"name": p.get("name"), "message": self._text(p.get("message")),
                         "error_class": p.get("errorClass"), "is_transient": p.get("isTransient"),
@@ -314,14 +319,7 @@ class Capture:
                                                    **self._page(p)})]
 
     def _convex_fetchToken(self, p: dict, mono: float, wall: float):
-        out = {"call": p.get("call"), "force_refresh_token": p.get("forceRefreshToken"), "outcome": p.get("outcome"),
-               "duration_ms": _ms(p.get("durationMs")), **self._page(p)}
-        token = p.get("token")
-        if isinstance(token, str) and token:
-            out["token"] = self._secret(token)
-            claims = read_claims(token)
-            if claims and claims.exp is not None:
-                out["seconds_left"] = round(claims.exp - wall / 1000, 1)
+        out = self._token_answer(p, wall, "force_refresh_token", p.get("forceRefreshToken"))
         if p.get("outcome") == "throw":
             out.update({"name": p.get("name"), "message": self._text(p.get("message"))})
         return [(Kind.CONVEX, "fetchToken", out)]

@@ -11,6 +11,7 @@ from ...diagnosis import Diagnosis, diagnose, har_to_trace, is_har, key_events
 from ...diagnosis.timeline import Timeline, fmt_at, fmt_dur
 from ...trace import Trace, TraceFormatError
 from ..errors import UsageError
+from ..jsonfile import read_json
 
 # Key events shown per tab in the human timeline (evidence is always shown).
 TIMELINE_PER_TAB = 40
@@ -30,30 +31,7 @@ def register(sub) -> None:
 
 def load_input(path: Path) -> Trace:
     """The trace in ``path``, converting a HAR; every problem becomes a one-line UsageError."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise UsageError(f"{path}: is a directory, expected a trace or HAR file") from None
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read ({exc.strerror})") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise UsageError(f"{path}: not a trace: the file is not UTF-8 text") from None
-    if not text.strip():
-        raise UsageError(f"{path}: not a trace: the file is empty")
-    try:
-        obj = json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
-        try:
-            Trace.loads(text)  # words the error (truncated vs invalid) like everywhere else
-        except TraceFormatError as exc:
-            raise UsageError(f"{path}: {exc}") from None
-        except RecursionError:
-            pass
-        raise UsageError(f"{path}: not a trace: invalid JSON") from None
+    obj = read_json(path, "a trace or HAR file")
     try:
         if is_har(obj):
             return har_to_trace(obj)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from ...redaction import Redactor
 from ...trace import FORMAT, Trace, TraceFormatError
-from ..cli import UsageError
+from ..errors import UsageError
+from ..jsonfile import read_json
 
 
 def register(sub) -> None:
@@ -24,30 +25,6 @@ def register(sub) -> None:
     red.set_defaults(func=run_redact)
 
 
-def _read_json(path: Path):
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise UsageError(f"{path}: is a directory, expected a JSON file") from None
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read ({exc.strerror})") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise UsageError(f"{path}: not UTF-8 text") from None
-    try:
-        return text, json.loads(text)
-    except json.JSONDecodeError:
-        # Trace.loads words the error (truncated vs invalid) the same way everywhere.
-        try:
-            Trace.loads(text)
-        except TraceFormatError as exc:
-            raise UsageError(f"{path}: {exc}") from None
-        raise
-
-
 def run_redact(args) -> int:
     src: Path = args.input
     dst: Path = args.output
@@ -55,7 +32,7 @@ def run_redact(args) -> int:
         raise UsageError(f"refusing to overwrite the input {src}; choose another -o")
     if dst.exists() and not args.force:
         raise UsageError(f"{dst} exists; pass --force to overwrite it")
-    _, obj = _read_json(src)
+    obj = read_json(src)
     if isinstance(obj, dict) and "format" in obj:
         try:
             out = Trace.from_json(obj).redacted().to_json()
