@@ -26,7 +26,7 @@ class Scenario:
     script: Callable[[Context], None]
     emulator: dict[str, Any] = field(default_factory=dict)
     cookie_mode: bool = False
-    adapter: str | None = None  # forces an adapter variant (the throw and same-token stories)
+    adapter: str | None = None  # the broken variant the stock control runs (the throw and same-token stories)
 
 
 def hidden_tab_resume_typeerror(ctx: Context) -> None:

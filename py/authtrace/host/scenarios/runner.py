@@ -41,8 +41,10 @@ def run(name: str, adapter: str = "stock", seed: int = 0, trace_out: Path | None
         with BackgroundServer(create_app(root, config)) as lab:
             driver = new_driver()
             driver.set_script_timeout(30)
-            ctx = Context(driver, suite, lab.url, seed, adapter=scenario.adapter or adapter,
-                          cookie_mode=scenario.cookie_mode)
+            # A scenario about a broken adapter variant (throw, same-token) runs that variant
+            # as its control; with the resilient adapter the same story runs on the bridge.
+            page_adapter = scenario.adapter if (scenario.adapter and adapter == "stock") else adapter
+            ctx = Context(driver, suite, lab.url, seed, adapter=page_adapter, cookie_mode=scenario.cookie_mode)
             try:
                 started = time.time()
                 scenario.script(ctx)
