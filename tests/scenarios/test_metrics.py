@@ -49,3 +49,5 @@ def test_wedged_needs_a_stuck_socket_with_no_reconnect_attempt_for_ten_seconds()
 def test_lost_and_duplicated_mutations():
     assert mutations(["a", "b", "c"], ["a", "c", "c"]) == (1, 1)
     assert mutations(["a", "a"], ["a"]) == (1, 0)
+    # a failure the page was told about is not silently lost
+    assert mutations(["a", "b"], ["a"], failed=["b"]) == (0, 0)

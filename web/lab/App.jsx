@@ -30,7 +30,13 @@ export function App({ adapter, devMode }) {
     setBody("");
     setSent((s) => [...s, text]);
     globalThis.__labSent = [...(globalThis.__labSent || []), text];
-    try { await send({ body: text }); } catch (err) { console.warn("send failed", err); }
+    try {
+      await send({ body: text });
+    } catch (err) {
+      // A failure the user is told about is not a silently lost message.
+      globalThis.__labFailed = [...(globalThis.__labFailed || []), text];
+      console.warn("send failed", err);
+    }
   };
 
   return (

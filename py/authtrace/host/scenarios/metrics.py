@@ -103,11 +103,13 @@ def wedged(samples: list[Sample], threshold_ms: float = WEDGE_AFTER_MS) -> bool:
     return False
 
 
-def mutations(sent: list[str], stored: list[str]) -> tuple[int, int]:
-    """(lost, duplicated): bodies the page sent that the backend never stored, or stored twice."""
+def mutations(sent: list[str], stored: list[str], failed: list[str] = ()) -> tuple[int, int]:
+    """(lost, duplicated): bodies the page sent that the backend never stored and the
+    page was not told had failed (silently lost), or that were stored twice."""
     have = Counter(stored)
     want = Counter(sent)
-    lost = sum(max(0, n - have.get(body, 0)) for body, n in want.items())
+    told = Counter(failed)
+    lost = sum(max(0, n - have.get(body, 0) - told.get(body, 0)) for body, n in want.items())
     duplicated = sum(max(0, have.get(body, 0) - n) for body, n in want.items())
     return lost, duplicated
 
@@ -129,14 +131,15 @@ def recovered_ms(samples: list[Sample], fault_end: float | None) -> float | None
     return round(max(0.0, start - fault_end), 1)
 
 
-def compute(samples: list[Sample], sent: list[str], stored: list[str], fault_end: float | None) -> Metrics:
+def compute(samples: list[Sample], sent: list[str], stored: list[str], fault_end: float | None,
+            failed: list[str] = ()) -> Metrics:
     m = Metrics()
     m.split_brain = split_brain(samples)
     end_t = samples[-1].t if samples else 0.0
     m.split_brain_ms = round(sum(((i["end"] if i["end"] is not None else end_t) - i["start"]) for i in m.split_brain), 1)
     m.split_brain_open = bool(m.split_brain and m.split_brain[-1]["end"] is None)
     m.wedged = wedged(samples)
-    m.lost_mutations, m.duplicated_mutations = mutations(sent, stored)
+    m.lost_mutations, m.duplicated_mutations = mutations(sent, stored, failed)
     m.recovered_ms = recovered_ms(samples, fault_end)
     last = next((s for s in reversed(samples) if not s.frozen), None)
     m.authkit_user_at_end = bool(last and last.authkit_user)

@@ -77,8 +77,10 @@ def _collect(ctx: Context, name: str, adapter: str, seed: int, started: float, s
         driver.switch_to.window(ctx.main)
     sent = ctx.page(ctx.main, "JSON.stringify(globalThis.__labSent || [])")
     sent = json.loads(sent) if sent else []
+    failed = ctx.page(ctx.main, "JSON.stringify(globalThis.__labFailed || [])")
+    failed = json.loads(failed) if failed else []
     stored = [m.get("body") for m in suite.convex.messages]
-    metrics = compute(ctx.samples, sent, stored, ctx.fault_end_ms)
+    metrics = compute(ctx.samples, sent, stored, ctx.fault_end_ms, failed)
     raw = ctx.page(ctx.main, "globalThis.authtrace && globalThis.authtrace.exportTrace()")
     if not raw:
         raise ScenarioError("the recorder in the lab tab did not export a trace")
