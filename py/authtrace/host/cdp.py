@@ -23,7 +23,8 @@ class CDP:
     def __init__(self, debugger_address: str) -> None:
         with urllib.request.urlopen(f"http://{debugger_address}/json/version", timeout=5) as resp:
             ws_url = json.load(resp)["webSocketDebuggerUrl"]
-        self._ws = connect(ws_url, max_size=None, open_timeout=5)
+        self._connection = connect(ws_url, max_size=None, open_timeout=5)
+        self._ws = self._connection.__enter__()  # held open for the driver's lifetime
         self._ids = itertools.count(1)
         self._sessions: dict[str, str] = {}
 
@@ -69,4 +70,4 @@ class CDP:
         return result.get("result", {}).get("value")
 
     def close(self) -> None:
-        self._ws.close()
+        self._connection.__exit__(None, None, None)
