@@ -280,3 +280,12 @@ def test_bounded_with_visible_drop_count(lab_url, driver):
     stats = json.loads(driver.execute_script("return authtrace.stats()"))
     assert stats["events"] == 20 and stats["dropped"] >= 10
     assert exported(driver)["meta"]["dropped"] == stats["dropped"]
+
+
+def test_wall_clock_jump_against_the_monotonic_clock_is_recorded(lab_url, driver):
+    # A suspended laptop moves the wall clock without the monotonic one; a headless
+    # browser cannot be suspended, so the wall clock is moved in the page instead.
+    open_recorder(driver, lab_url)
+    driver.execute_script("const real = Date.now.bind(Date); Date.now = () => real() + 90000;")
+    jump = wait_event(driver, "lifecycle", "clock-jump", timeout=5)[0]["payload"]
+    assert 85_000 <= jump["jumpMs"] <= 95_000
