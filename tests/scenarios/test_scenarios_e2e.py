@@ -12,6 +12,8 @@ import json
 
 import pytest
 
+from authtrace import Trace
+from authtrace.diagnosis import diagnose
 from authtrace.host.scenarios.catalog import SCENARIOS
 from authtrace.host.scenarios.runner import run
 
@@ -109,6 +111,21 @@ def check_offline_at_refresh(r):
 
 CHECKS = {name: globals()["check_" + name.replace("-", "_")] for name in SCENARIOS}
 
+# What `authtrace analyze` must name for each scenario's trace (it may name more:
+# mechanisms along the way, e.g. the stale token sent on reconnect).
+CAUSES = {
+    "hidden-tab-resume-typeerror": {"stale-token-on-reconnect", "transient-refresh-reported-as-signout", "split-brain"},
+    "missing-refresh-token-other-tab": {"refresh-token-removed-by-other-tab", "split-brain"},
+    "missing-refresh-cookie": {"refresh-cookie-missing", "split-brain"},
+    "rotation-race": {"rotation-race", "split-brain"},
+    "transient-5xx": {"transient-refresh-reported-as-signout", "split-brain"},
+    "throw-wedge": {"throw-wedge"},
+    "same-token-reauth": {"same-token-reauth", "split-brain"},
+    "laptop-sleep": {"session-ended"},
+    "refresh-lock-starvation": {"refresh-lock-starvation", "split-brain"},
+    "offline-at-refresh": {"offline-at-refresh", "split-brain"},
+}
+
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_scenario_reproduces_with_stock_adapter(name, tmp_path):
@@ -116,3 +133,6 @@ def test_scenario_reproduces_with_stock_adapter(name, tmp_path):
     assert result["scenario"] == name and result["adapter"] == "stock"
     assert result["trace_secrets_found"] == 0
     CHECKS[name](result)
+    diagnosis = diagnose(Trace.loads(open(result["trace"]).read()))
+    named = {f.id for f in diagnosis.findings}
+    assert CAUSES[name] <= named, f"analyze named {sorted(named)}"
