@@ -34,7 +34,8 @@ class Trace:
     def add(self, event: Event) -> Event:
         """Append an event, numbering it when it has no id yet."""
         if event.id is None:
-            event = event.with_id(len(self.events) + 1 if not self.events else (self.events[-1].id or 0) + 1)
+            last = self.events[-1].id if self.events else 0
+            event = event.with_id((last or len(self.events)) + 1)
         self.events.append(event)
         return event
 
