@@ -44,6 +44,8 @@ def test_wedged_needs_a_stuck_socket_with_no_reconnect_attempt_for_ten_seconds()
                 connection_count=1, connection_retries=0) for t in range(0, 11_000, 500)]
     assert wedged(paused)
     assert not wedged(stopped[:15])  # 7 s is not yet a wedge
+    waiting = [s(t, socket="stopped", connection_count=2, connection_retries=3, fetching=True) for t in range(0, 12_000, 500)]
+    assert not wedged(waiting)  # Convex is waiting for a token, not wedged
 
 
 def test_lost_and_duplicated_mutations():

@@ -101,15 +101,19 @@ function traceFetchToken(fetchToken) {
     const force = !!(args && args.forceRefreshToken);
     const start = performance.now();
     emit("convex", "fetchToken-start", { call, forceRefreshToken: force, page: pageState() });
+    // Readable by tools: Convex is waiting for a token (a stopped socket is not wedged then).
+    globalThis.__authtraceFetchesInFlight = (globalThis.__authtraceFetchesInFlight || 0) + 1;
     let token;
     try {
       token = await fetchToken(args);
     } catch (err) {
+      globalThis.__authtraceFetchesInFlight -= 1;
       emit("convex", "fetchToken", { call, forceRefreshToken: force, outcome: "throw", name: err && err.name,
         message: err && err.message !== undefined ? String(err.message) : String(err),
         durationMs: performance.now() - start, page: pageState() });
       throw err;
     }
+    globalThis.__authtraceFetchesInFlight -= 1;
     emit("convex", "fetchToken", { call, forceRefreshToken: force, outcome: token ? "token" : "null",
       token: token || null, durationMs: performance.now() - start, page: pageState() });
     return token;

@@ -55,7 +55,7 @@ def _table(summary) -> None:
         table.add_column(c.replace("_", " "), justify="left" if c in ("scenario", "adapter") else "right")
     for row in summary["rows"]:
         table.add_row(*["-" if row[c] is None else str(row[c]) for c in cols])
-    console = Console()
+    console = Console(width=max(Console().width, 170))  # the matrix is wide; don't squeeze it
     console.print(table)
     verdict = "met" if summary["targets_met"] else "NOT met"
     console.print(f"resilient adapter targets: {verdict}")

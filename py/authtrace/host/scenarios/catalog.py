@@ -142,6 +142,7 @@ def throw_wedge(ctx: Context) -> None:
     outage = ctx.jitter(3.0)
     ctx.arm("workos", "drop", match={"grant_type": "refresh_token"}, window_s=outage, count=None)
     ctx.unfreeze()
+    ctx.show()
     ctx.wait(outage)
     ctx.fault_ended()
     ctx.wait(14)

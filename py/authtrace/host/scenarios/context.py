@@ -20,7 +20,8 @@ SAMPLE = """(() => {
   let socket = null, paused = null, cs = null;
   try { socket = c.sync.webSocketManager.socketState(); paused = c.sync.webSocketManager.socket.paused ?? null; cs = c.connectionState(); } catch (e) {}
   return JSON.stringify({...s, socket, paused, connected: cs && cs.isWebSocketConnected, everConnected: cs && cs.hasEverConnected,
-    connectionCount: cs && cs.connectionCount, connectionRetries: cs && cs.connectionRetries});
+    connectionCount: cs && cs.connectionCount, connectionRetries: cs && cs.connectionRetries,
+    fetching: (globalThis.__authtraceFetchesInFlight || 0) > 0});
 })()"""
 
 
@@ -128,10 +129,14 @@ class Context:
         return self.driver.current_window_handle
 
     def show(self) -> None:
-        """Bring the lab tab back to the front (closing the tab in front of it)."""
+        """Bring the lab tab back to the front (closing the tab in front of it).
+
+        Also after a CDP freeze of a tab that was in front: the page stays 'hidden'
+        after resuming until it is activated again, as a real returning user does."""
         if self.driver.current_window_handle != self.main:
             self.driver.close()
         self.driver.switch_to.window(self.main)
+        self.cdp.tab(self.main, "Page.bringToFront")
         self.mark("visible")
 
     def second_tab(self) -> str:

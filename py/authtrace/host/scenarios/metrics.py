@@ -28,6 +28,7 @@ class Sample:
     connection_count: int | None = None
     connection_retries: int | None = None
     frozen: bool = False  # the tab could not be read (frozen): carries the last state forward
+    fetching: bool | None = None  # Convex is waiting for its adapter's token
 
     @classmethod
     def from_page(cls, t: float, state: dict[str, Any] | None) -> Sample:
@@ -35,7 +36,7 @@ class Sample:
             return cls(t, None, None, frozen=True)
         return cls(t, state.get("authkitUser"), state.get("convexAuthenticated"), state.get("convexLoading"),
                    state.get("socket"), state.get("paused"), state.get("connected"), state.get("everConnected"),
-                   state.get("connectionCount"), state.get("connectionRetries"))
+                   state.get("connectionCount"), state.get("connectionRetries"), fetching=state.get("fetching"))
 
 
 @dataclass
@@ -57,7 +58,8 @@ def _carry(samples: list[Sample]) -> list[Sample]:
     for s in samples:
         if s.frozen and last is not None:
             s = Sample(s.t, last.authkit_user, last.convex_authenticated, last.convex_loading, last.socket, last.paused,
-                       last.connected, last.ever_connected, last.connection_count, last.connection_retries, frozen=True)
+                       last.connected, last.ever_connected, last.connection_count, last.connection_retries, frozen=True,
+                       fetching=last.fetching)
         elif not s.frozen:
             last = s
         out.append(s)
@@ -86,10 +88,11 @@ def split_brain(samples: list[Sample]) -> list[dict[str, float | None]]:
 
 def wedged(samples: list[Sample], threshold_ms: float = WEDGE_AFTER_MS) -> bool:
     """Convex's socket stopped, or open but paused-uninitialised, with no reconnect
-    attempt (no change of connection count or retries) for longer than ``threshold_ms``."""
+    attempt (no change of connection count or retries) and no token request in
+    flight (then Convex is waiting, not wedged) for longer than ``threshold_ms``."""
     start, key = None, None
     for s in _carry(samples):
-        stuck = s.authkit_user and (
+        stuck = s.authkit_user and not s.fetching and (
             s.socket == "stopped"
             or (s.connected and s.ever_connected is False and s.paused in ("uninitialized", "yes"))
         )
