@@ -24,6 +24,7 @@ COMMANDS = (
     "scenario",
     "analyze",
     "chaos",
+    "replay",
 )
 
 
