@@ -13,6 +13,7 @@ import json
 BENCHMARKS = {
     "recorder": "fetch and WebSocket round trips with and without the recorder, and the memory of 10,000 events",
     "emulators": "many concurrent Convex sync clients against the emulator: Transition latency p50/p95, clients held",
+    "replay": "replay a recorded one-hour session (300 s tokens) fast-forwarded in Chromium: wall time, speed-up",
 }
 
 
