@@ -26,6 +26,7 @@ from .plan import validate_plan
 PROTECT_MS = 2_000.0
 MIN_TTL_S = 15.0
 MAX_SPEED = 10_000.0
+TERMINAL_AFTER_END_S = 60.0  # a terminal answer still holds this long after the replay's end
 
 
 def _fault_times(plan: dict[str, Any]) -> list[float]:
@@ -148,6 +149,9 @@ def schedule(plan: dict[str, Any], speed: float = 1.0) -> dict[str, Any]:
         else:
             window = round(max(0.0, e - s) / 1000.0 + (0.0 if f["end_ms"] <= duration else
                                                       (f["end_ms"] - duration) / 1000.0), 3)
+            if f.get("terminal") and f["end_ms"] >= duration:
+                # The session really ended: it stays ended past the replay's end.
+                window = round(window + TERMINAL_AFTER_END_S, 3)
             params = dict(f.get("params", {}))
             if f["action"] == "hang" and "max_s" in params:
                 # A hang is token time: scaled like the token lifetime.
