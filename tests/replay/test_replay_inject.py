@@ -16,7 +16,7 @@ const call = (grant) => fetch("http://127.0.0.1:9/user_management/authenticate",
 (async () => {
   const out = [];
   out.push(await call("refresh_token"));
-  await new Promise(r => setTimeout(r, 400));
+  await new Promise(r => setTimeout(r, 1300));
   out.push(await call("refresh_token"));
   out.push(await call("authorization_code"));
   done(JSON.stringify({out, state: globalThis.__authtraceReplay.state()}));
