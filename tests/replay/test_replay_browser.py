@@ -2,7 +2,7 @@
 
 * a recorded scenario trace, once per adapter: stock reproduces the recorded failure,
   the resilient bridge avoids it (skipped, with the reason, if it is not wired);
-* determinism: a compact (~10 s) plan replayed 3 times has the same outcome every time
+* determinism: a compact (~20 s) plan replayed 3 times has the same outcome every time
   (``authtrace replay PLAN --repeat 10`` for more).
 """
 
@@ -56,15 +56,16 @@ def test_resilient_replay_avoids_it(recorded_trace, tmp_path):
 
 
 def compact_plan():
-    """~10 s after sign-in: every refresh from 0.5 s on is answered `Missing refresh token.`."""
+    """~20 s after sign-in (Convex notices a failed refresh only when its 15 s token expires):
+    every refresh from 0.5 s on is answered `Missing refresh token.`."""
     attempts = [{"at_ms": 2500.0, "grant_type": "refresh_token", "refresh_token_sent": False,
                  "outcome": {"type": "http", "status": 400, "error": "invalid_request",
                              "description": "Missing refresh token."}}]
     return validate_plan({
         "format": FORMAT, "source": {"kind": "synthetic", "scenario": "missing-refresh-token-other-tab"},
-        "app": {"cookie_mode": False}, "duration_ms": 12_000.0, "signed_in_ms": 2_000.0,
+        "app": {"cookie_mode": False}, "duration_ms": 22_000.0, "signed_in_ms": 2_000.0,
         "tokens": {"access_token_ttl_s": 15}, "page": [], "server": [], "mutations": [],
-        "attempts": attempts, "faults": faults_from_attempts(attempts, 12_000.0),
+        "attempts": attempts, "faults": faults_from_attempts(attempts, 22_000.0),
         "recorded": {"split_brain_open_at_end": True, "wedged": False, "causes": ["split-brain"]}})
 
 
