@@ -29,6 +29,20 @@ class Scenario:
     adapter: str | None = None  # the broken variant the stock control runs (the throw and same-token stories)
 
 
+def resume_into_workos_outage(ctx: Context) -> None:
+    """The frozen lab tab stays out past its token's lifetime while its Convex socket
+    drops; it comes back to the front while WorkOS is unreachable for a moment (every
+    refresh fetch fails with TypeError), and the fault ends when WorkOS is back."""
+    ctx.wait(ctx.jitter(TOKEN_TTL + 4))
+    ctx.drop_sync_connections(1001)
+    outage = ctx.jitter(3.0)
+    ctx.arm("workos", "drop", match={"grant_type": "refresh_token"}, window_s=outage, count=None)
+    ctx.unfreeze()
+    ctx.show()
+    ctx.wait(outage)
+    ctx.fault_ended()
+
+
 def hidden_tab_resume_typeerror(ctx: Context) -> None:
     """Hidden (and frozen, as a long-hidden tab's timers are) past the access token's
     lifetime; meanwhile the Convex socket drops. Back to visible while the network to
@@ -41,14 +55,7 @@ def hidden_tab_resume_typeerror(ctx: Context) -> None:
     ctx.wait(1)
     ctx.freeze()
     ctx.hide()
-    ctx.wait(ctx.jitter(TOKEN_TTL + 4))
-    ctx.drop_sync_connections(1001)
-    outage = ctx.jitter(3.0)
-    ctx.arm("workos", "drop", match={"grant_type": "refresh_token"}, window_s=outage, count=None)
-    ctx.unfreeze()
-    ctx.show()
-    ctx.wait(outage)
-    ctx.fault_ended()
+    resume_into_workos_outage(ctx)
     ctx.wait(8)
     ctx.send_message("after-resume")
     ctx.wait(3)
@@ -137,14 +144,7 @@ def throw_wedge(ctx: Context) -> None:
     ctx.sign_in()
     ctx.wait(1)
     ctx.freeze()
-    ctx.wait(ctx.jitter(TOKEN_TTL + 4))
-    ctx.drop_sync_connections(1001)
-    outage = ctx.jitter(3.0)
-    ctx.arm("workos", "drop", match={"grant_type": "refresh_token"}, window_s=outage, count=None)
-    ctx.unfreeze()
-    ctx.show()
-    ctx.wait(outage)
-    ctx.fault_ended()
+    resume_into_workos_outage(ctx)
     ctx.wait(14)
 
 
