@@ -253,7 +253,7 @@ def test_trace_survives_reload_and_tabs_share_one_timeline(lab_url, driver):
     wait_for(driver, "return !!(window.authtrace && window.authtrace.ready)")
     stats = json.loads(driver.execute_script("return authtrace.stats()"))
     assert stats["tab"] == tab_a and stats["restored"] > 0
-    assert events(driver, "lifecycle", "pagehide") and len(events(driver, "lifecycle", "pageshow")) >= 2
+    assert wait_event(driver, "lifecycle", "pagehide") and len(events(driver, "lifecycle", "pageshow")) >= 2
     assert len(events(driver, "lifecycle", "boot")) >= 2
     assert any("before-reload=1" in e["payload"].get("url", "") for e in events(driver, "fetch", "response"))
     seqs = [e["payload"]["seq"] for e in events(driver) if e["tab"] == tab_a]

@@ -86,7 +86,8 @@
   at.attach = function (sink) {
     at.sink = sink;
     if (at.dropped) at.queue.push(note("dropped-before-attach", { count: at.dropped }));
-    schedule();
+    // Hand over what queued before Python was up now, so "ready" means it is in.
+    flush();
   };
   at.detach = function () { at.sink = null; };
 
