@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from authtrace.replay import (
     FORMAT,
+    SETTLE_MS,
     NothingToReplay,
     PlanError,
     build_plan,
@@ -241,10 +242,26 @@ def test_schedule_is_monotone_and_deterministic(speed, times):
     assert a == b
     ats = [s["at_ms"] for s in a["steps"]]
     assert ats == sorted(ats) and all(x >= 0 for x in ats)
-    assert a["replay_ms"] <= plan["duration_ms"] - plan["signed_in_ms"] + 1e-6
+    assert a["replay_ms"] <= plan["duration_ms"] - plan["signed_in_ms"] + SETTLE_MS + 1e-6
     segs = a["segments"]
     assert all(x["to_ms"] <= y["from_ms"] + 1e-6 for x, y in zip(segs, segs[1:]))
     assert all(s["rate"] == 1.0 for s in segs if s["kind"] == "kept")
+
+
+def test_the_replay_runs_past_a_fault_at_the_very_end_of_the_recording():
+    # The recording stopped 60 ms after the last fault (laptop-sleep): the replay goes on
+    # long enough for the clients to show what the fault did.
+    plan = {"format": FORMAT, "duration_ms": 27_564, "signed_in_ms": 3_790, "tokens": {"access_token_ttl_s": 15},
+            "page": [{"state": "hidden", "start_ms": 6_903, "end_ms": 27_523}],
+            "attempts": [{"at_ms": 27_542, "grant_type": "refresh_token",
+                          "outcome": {"type": "http", "status": 400, "error": "invalid_grant"}}],
+            "server": [], "mutations": [], "recorded": {}, "faults": []}
+    plan["faults"] = faults_from_attempts(plan["attempts"], plan["duration_ms"])
+    for speed in (1, 10):
+        s = schedule(validate_plan(plan), speed)
+        show = next(st for st in s["steps"] if st["do"] == "show")
+        assert s["replay_ms"] - show["at_ms"] >= SETTLE_MS - 19 - 1e-6  # the 400 came 19 ms after the show
+    assert schedule(plan, 1)["replay_ms"] > plan["duration_ms"] - plan["signed_in_ms"]
 
 
 def test_schedule_rejects_a_bad_speed():

@@ -22,12 +22,13 @@ from .plan import (
     load_plan,
     validate_plan,
 )
-from .schedule import MIN_TTL_S, PROTECT_MS, schedule
+from .schedule import MIN_TTL_S, PROTECT_MS, SETTLE_MS, schedule
 
 __all__ = [
     "FORMAT",
     "MIN_TTL_S",
     "PROTECT_MS",
+    "SETTLE_MS",
     "NothingToReplay",
     "PlanError",
     "build_plan",

@@ -57,12 +57,10 @@ def page_injections(plan: dict[str, Any], speed: float = 1.0, with_skipped: bool
     validate_plan(plan)
     sched = schedule(plan, speed)
     arms = [s for s in sched["steps"] if s["do"] == "arm" and s["target"] == "workos"]
-    faults = {f.get("id"): f for f in plan.get("faults", [])}
     out: list[dict[str, Any]] = []
     skipped: list[dict[str, Any]] = []
     base = arms[0]["at_ms"] if arms else 0.0
     for s in arms:
-        f = faults.get(s["fault"]) or {"action": s["action"], "params": s["params"]}
         outcome = outcome_of({"action": s["action"], "params": s["params"]})
         if outcome is None:
             skipped.append({"fault": s["fault"], "reason": f"{s['action']} cannot be made by a fetch wrapper"})
@@ -72,7 +70,6 @@ def page_injections(plan: dict[str, Any], speed: float = 1.0, with_skipped: bool
         out.append({"at_ms": at, "until_ms": until, "count": s["count"],
                     "match": {k: v for k, v in s["match"].items() if k in ("method", "path", "grant_type")},
                     "outcome": outcome, "fault": s["fault"]})
-        del f
     for f in plan.get("faults", []):
         if f["target"] != "workos":
             skipped.append({"fault": f.get("id"), "reason": f"convex {f['action']} happens on the server, not in fetch"})

@@ -10,6 +10,9 @@ Time is cut into stretches, each replayed at its own rate:
   replay too;
 * **quiet**: everything else -- divided by ``speed``.
 
+The replay ends ``SETTLE_MS`` after the last fault at the earliest, even when the
+recording stopped right after it.
+
 The replay's access-token lifetime is ``max(MIN_TTL_S, recorded / speed)``: authkit-js
 refreshes 10 s before expiry (polling every second) and Convex refetches 10 s before
 expiry, so a shorter token would be refreshed in a loop. Token time is therefore scaled
@@ -27,6 +30,9 @@ PROTECT_MS = 2_000.0
 MIN_TTL_S = 15.0
 MAX_SPEED = 10_000.0
 TERMINAL_AFTER_END_S = 60.0  # a terminal answer still holds this long after the replay's end
+# A recording often stops a moment after its last fault (the user exported it then);
+# the replay runs this long past the last fault so the clients can show the outcome.
+SETTLE_MS = 5_000.0
 
 
 def _fault_times(plan: dict[str, Any]) -> list[float]:
@@ -168,6 +174,9 @@ def schedule(plan: dict[str, Any], speed: float = 1.0) -> dict[str, Any]:
         steps.append({"at_ms": m(last_fault_end), "do": "fault-ended"})
     steps.sort(key=lambda s: (s["at_ms"], order[s["do"]]))
     replay_ms = m(duration)
+    last_fault = max((t for t in faults if t <= duration), default=None)
+    if last_fault is not None:
+        replay_ms = max(replay_ms, round(m(last_fault) + SETTLE_MS, 1))
     recorded_ms = duration - start
     return {
         "speed": speed,
