@@ -34,6 +34,9 @@ def _fetch(e: Event) -> str | None:
     if e.type == "response":
         if p.get("workos_error") or p.get("workos_error_description"):
             return f"WorkOS {grant} ← {p.get('status')} {p.get('workos_error')} {quote(p.get('workos_error_description'))}"
+        status = p.get("status")
+        if not p.get("ok") and not (isinstance(status, int) and 200 <= status < 300):
+            return f"WorkOS {grant} ← {status} (no token)"
         life = f", expires in {fmt_dur(num(p.get('expires_in_s')) * 1000)}" if num(p.get("expires_in_s")) else ""
         return f"WorkOS {grant} ← {p.get('status')} new token {p.get('access_token') or ''}{life}"
     if e.type == "error":
