@@ -21,3 +21,17 @@ def test_bridge_policy_unit_tests_pass():
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-8000:]
     assert "# fail 0" in out or "ℹ fail 0" in out, out[-4000:]
+
+
+TSC = ROOT / "node_modules" / "typescript" / "bin" / "tsc"
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_bridge_declarations_type_check_the_template_swap():
+    # web/bridge/test/types/main.tsx: the template's main.tsx with the bridge's import,
+    # against the real authkit-react / convex / React types; its @ts-expect-error lines
+    # fail the check if the declarations degrade to `any`.
+    assert TSC.exists(), "typescript is a devDependency: run npm ci"
+    proc = subprocess.run(["node", str(TSC), "-p", "web/bridge/test/types/tsconfig.json"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
