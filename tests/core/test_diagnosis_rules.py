@@ -229,6 +229,21 @@ def test_rotation_race_after_a_lost_response_in_the_same_tab():
     assert "never received its answer" in f.explanation
 
 
+def test_a_refresh_that_failed_offline_never_reached_workos_so_no_rotation_race():
+    # laptop-sleep with the bridge: the first attempt fails offline (never sent), the
+    # retry with the same refresh token gets invalid_grant "Session has expired.".
+    b = S.Builder()
+    S.load(b)
+    b.offline("A", 290)
+    rid, _ = b.refresh_request("A", 290.1, "rt2")
+    b.refresh_failed("A", 290.2, rid, 290.1, S.NETWORK)
+    b.online("A", 290.3)
+    rid2, _ = b.refresh_request("A", 290.4, "rt2")
+    b.refresh_refused("A", 290.5, rid2, 290.4, 400, "invalid_grant", "Session has expired.")
+    b.focus("A", 300)
+    assert "rotation-race" not in ids_of(diagnose(b.trace))
+
+
 def test_refresh_lock_starvation():
     b, ids = S.refresh_lock_starvation()
     d = diagnose(b.trace)

@@ -101,13 +101,24 @@ def _already_used(x: Exchange) -> bool:
     return any(w in d for w in ("already exchanged", "already been used", "already used", "reuse"))
 
 
+def _may_have_rotated(x: Exchange) -> bool:
+    """Could this earlier use have reached WorkOS and rotated the token? Not if WorkOS
+    answered with an error, nor if it failed while the browser was offline (never sent)."""
+    if x.ok or x.end is None:
+        return True
+    if x.failed:
+        return x.end.payload.get("online") is not False and (x.start is None or x.start.payload.get("online") is not False)
+    return False
+
+
 def _rotation_pairs(tl: Timeline) -> list[tuple[Exchange | None, Exchange]]:
     pairs: list[tuple[Exchange | None, Exchange]] = []
     for i, later in enumerate(tl.exchanges):
         if not later.is_refresh or later.workos_error != "invalid_grant":
             continue
         fp = later.refresh_token
-        earlier = [x for x in tl.exchanges[:i] if fp and x.is_refresh and x.refresh_token == fp and x is not later]
+        earlier = [x for x in tl.exchanges[:i] if fp and x.is_refresh and x.refresh_token == fp and x is not later
+                   and _may_have_rotated(x)]
         if earlier:
             pairs.append((earlier[-1], later))
         elif _already_used(later):
