@@ -79,7 +79,9 @@
     var start = now(), o = inj.outcome || {};
     if (inj.count != null) inj.left -= 1;
     applied.push({ fault: inj.fault, at_ms: Math.round(start - installedAt), kind: o.kind });
-    emit("note", "replay", { fault: inj.fault, outcome: o.kind, replayed: true });
+    // The recorder keeps only the known fields of fetch observations (not `replayed`):
+    // the note names the request, so the trace tells an injected outcome from a real one.
+    emit("note", "replay", { fault: inj.fault, outcome: o.kind, replayed: true, request: id });
     emit("fetch", "request", { request: id, url: req.url, method: req.method, auth: true, page: pageState(),
       body: init && typeof init.body === "string" ? init.body : undefined, replayed: inj.fault || true });
     function respond(status, text, json) {
