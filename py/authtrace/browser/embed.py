@@ -7,7 +7,13 @@ tests, and the panel) can call ``globalThis.authtrace``:
 - ``stats()``: ``{tab, events, dropped, errors, restored, started}`` as JSON text;
 - ``clear()``: forget the recorded events here and in IndexedDB (a promise);
 - ``injectFault(mode)``: make the recorder itself fail ("sink" or "observe"),
-  to check that the page does not notice; ``injectFault(null)`` ends it.
+  to check that the page does not notice; ``injectFault(null)`` ends it;
+- ``replay(text, speed)``: inject the recorded refresh outcomes of a trace (its JSON
+  text; ``null`` = this tab's recording) or of a replay plan into this tab's next
+  refresh attempts (:mod:`.panel.replay`; needs ``replay-inject.js`` on the page, which
+  the panel loads). Returns the summary ``{faults, injections, skipped, source, speed}``
+  as JSON text, or ``{"error": "..."}`` (never throws); ``replayState()`` and
+  ``stopReplay()`` return the injector's state as JSON text.
 
 ``main(panel=True)`` also mounts the debug panel (:mod:`.panel`) and adds
 ``globalThis.authtrace.panel``: ``open()``, ``close()``, ``render()``,
@@ -44,13 +50,37 @@ def _expose(recorder: Recorder) -> None:
     def inject_fault(mode=None, *_):
         recorder.fault = None if mode in (None, "", "none") else str(mode)
 
+    def replay_start(text=None, speed=None, *_):
+        from .panel import replay
+
+        try:
+            no_text = text is None or type(text).__name__ == "JsNull"
+            pace = 1.0 if speed is None or type(speed).__name__ == "JsNull" else speed  # checked by the schedule
+            source = recorder.trace() if no_text else str(text)
+            return json.dumps(replay.start(source, pace, name="this tab's recording" if no_text else "JSON text"))
+        except Exception as exc:
+            return json.dumps({"error": str(exc) if isinstance(exc, RuntimeError) else f"{type(exc).__name__}: {exc}"})
+
+    def replay_state(*_):
+        from .panel import replay
+
+        return json.dumps(replay.state())
+
+    def replay_stop(*_):
+        from .panel import replay
+
+        try:
+            return json.dumps(replay.stop())
+        except Exception as exc:
+            return json.dumps({"error": str(exc)})
+
     def memory_probe(n=10_000, *_):
         from ..probe import memory_of
 
         return json.dumps(memory_of(int(n)))
 
     api = {"exportTrace": export_trace, "stats": stats, "clear": clear, "injectFault": inject_fault,
-           "memoryProbe": memory_probe}
+           "memoryProbe": memory_probe, "replay": replay_start, "replayState": replay_state, "stopReplay": replay_stop}
     proxies = {name: create_proxy(fn) for name, fn in api.items()}
     _keep.extend(proxies.values())
     obj = to_js(proxies, dict_converter=js.Object.fromEntries)

@@ -18,7 +18,7 @@ from pyodide.ffi import create_once_callable, create_proxy
 from ...har_export import dumps as har_dumps
 from ...trace import Trace
 from ..recorder import Recorder
-from . import experiments, files, timeline
+from . import experiments, files, replay, timeline
 from .badges import Badges, compute, countdown
 from .cause import CauseFinder
 from .style import CSS
@@ -48,7 +48,8 @@ def _el(tag: str, attrs: dict | None = None, text: str | None = None, children: 
 
 class Panel:
     def __init__(self, recorder: Recorder, *, open: bool = False, zoom: str = "5m", render_interval_ms: float = 500.0,
-                 diagnose_interval_ms: float = 4000.0, experiments_src: str | None = None) -> None:
+                 diagnose_interval_ms: float = 4000.0, experiments_src: str | None = None,
+                 replay_src: str | None = None) -> None:
         self.recorder = recorder
         self.page = recorder.page
         self.tab = recorder.tab
@@ -64,6 +65,7 @@ class Panel:
         self._saved_padding = ""
         self._build()
         experiments.ensure_loaded(experiments_src)
+        replay.ensure_loaded(replay_src)
         recorder.subscribe(lambda _events: self.changed())
         self._interval = js.setInterval(self._proxy(lambda *_: self.tick()), 1000)
         self.render()
@@ -160,6 +162,23 @@ class Panel:
                      _el("span", None, "s:"), hide, off, drop, disarm, self.exp_status):
             exp.appendChild(node)
 
+        rep = _el("div", {"class": "at-row", "role": "group", "aria-label": "replay recorded refresh attempts"})
+        rep.appendChild(_el("span", {"class": "at-label"}, "replay"))
+        self.replay_buttons = {}
+        for key, label, title, fn in (
+                ("live", "Replay this trace", "inject this tab's recorded refresh outcomes into the next refreshes",
+                 lambda: replay.start(self.recorder.trace(), name="this tab's recording")),
+                ("imported", "Replay imported", "inject the imported trace's refresh outcomes into the next refreshes",
+                 lambda: replay.start(self.imported, name=self.imported_name)),
+                ("stop", "Stop replay", "stop injecting recorded outcomes", replay.stop)):
+            b = _el("button", {"type": "button", "id": f"authtrace-replay-{key}", "title": title,
+                               "hidden": key == "imported"}, label)
+            self._on(b, "click", lambda _e, fn=fn: self._replay(fn))
+            self.replay_buttons[key] = b
+            rep.appendChild(b)
+        self.replay_status = _el("span", {"class": "at-status", "id": "authtrace-replay-status", "aria-live": "polite"})
+        rep.appendChild(self.replay_status)
+
         self.view_note = _el("div", {"class": "at-row at-view", "id": "authtrace-view", "hidden": True})
         self.view_text = _el("span")
         live = _el("button", {"type": "button", "id": "authtrace-live"}, "back to live")
@@ -171,7 +190,7 @@ class Panel:
                                         "aria-label": "timeline (hover a mark for its event)"})
         self.body = _el("section", {"id": "authtrace-body", "class": "at-body", "role": "region",
                                     "aria-label": "authtrace debug panel", "hidden": True},
-                        None, [badges_row, self.alarm, controls, exp, self.view_note, self.timeline_box])
+                        None, [badges_row, self.alarm, controls, exp, rep, self.view_note, self.timeline_box])
         self.root = _el("div", {"id": ROOT_ID, "class": "at-dock", "data-open": "false"}, None, [self.toggle, self.body])
         self._on(self.root, "keydown", self._keydown)
         js.document.body.appendChild(self.root)
@@ -229,6 +248,7 @@ class Panel:
         """Once a second: the token countdown, and the alarm's cause when the engine is due."""
         try:
             self._render_badges()
+            self._render_replay()
         except Exception:  # the panel must never break the page
             self.recorder.errors += 1
 
@@ -237,6 +257,7 @@ class Panel:
         try:
             self.badges = compute(self.recorder.events(), self.tab)
             self._render_badges()
+            self._render_replay()
             if self.is_open:
                 events = self.imported.events if self.imported is not None else self.recorder.events()
                 now = self.now() if self.imported is None else max([e.wall for e in events] or [self.now()])
@@ -384,3 +405,17 @@ class Panel:
         except Exception as exc:
             self.exp_status.textContent = f"failed: {exc}"
 
+    def _replay(self, action) -> None:
+        """Start/stop a replay; its errors (clear RuntimeError messages) land in the status line."""
+        try:
+            action()
+        except Exception:  # replay keeps the message for the status line
+            pass
+        self._render_replay()
+
+    def _render_replay(self) -> None:
+        self.replay_buttons["imported"].hidden = self.imported is None
+        text, state, detail = replay.status(replay.state())
+        self.replay_status.textContent = text
+        self.replay_status.setAttribute("data-state", state)
+        self.replay_status.setAttribute("title", detail)

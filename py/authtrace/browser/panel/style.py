@@ -30,6 +30,8 @@ CSS = """
 .at-view { color: #d99a1e; }
 .at-view[hidden] { display: none; }
 .at-status { color: #9aa0ad; }
+.at-status[data-state="error"] { color: #ff8a8a; }
+.at-status[data-state="armed"] { color: #d99a1e; }
 .at-scroll { flex: 1; overflow: auto; min-height: 0; background: #101114; border: 1px solid #2a2c33; margin-top: 2px; }
 .at-timeline text { fill: #c7cad3; font: 10px system-ui, sans-serif; }
 .at-timeline .at-tabname { fill: #fff; font-weight: 600; }
