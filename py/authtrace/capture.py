@@ -115,8 +115,10 @@ class Capture:
             out["credentials"] = p.get("credentials")
             out["has_session_cookie"] = p.get("hasSessionCookie")
             out.update(self._auth_body(p.get("body")))
+        injected = _injected(p)
+        out.update(injected)
         self._requests[p.get("request")] = {"mono": mono, "auth": bool(p.get("auth")),
-                                             "grant_type": out.get("grant_type")}
+                                             "grant_type": out.get("grant_type"), "injected": injected}
         return [(Kind.FETCH, "request", out)]
 
     def _fetch_request_body(self, p: dict, mono: float, wall: float):
@@ -136,6 +138,7 @@ class Capture:
             out["auth"] = True
             out["grant_type"] = req.get("grant_type")
             out.update(self._auth_response(p.get("body"), wall))
+        out.update(req.get("injected") or {})
         return [(Kind.FETCH, "response", out)]
 
     def _fetch_error(self, p: dict, mono: float, wall: float):
@@ -147,6 +150,7 @@ class Capture:
         if req.get("auth"):
             out["auth"] = True
             out["grant_type"] = req.get("grant_type")
+        out.update(req.get("injected") or {})
         return [(Kind.FETCH, "error", out)]
 
     @staticmethod
@@ -356,6 +360,17 @@ class Capture:
 
 
 _TOKEN_TAIL = re.compile(r'"value"\s*:\s*"\.\.\.[^"]*"')
+
+
+def _injected(p: dict) -> dict:
+    """An answer the page made up, not the network's: the in-tab replay's ``replayed``
+    (the fault id) or an experiment's ``simulated`` (its mode). Carried to the outcome."""
+    out = {}
+    for key in ("replayed", "simulated"):
+        v = p.get(key)
+        if isinstance(v, (str, bool)) and v:
+            out[key] = v if isinstance(v, bool) else v[:40]
+    return out
 
 
 def _ms(value: Any) -> float | None:

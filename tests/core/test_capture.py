@@ -64,6 +64,26 @@ def test_fetch_rejection_keeps_engine_message_and_page_state():
     assert err.payload["online"] is False and err.payload["grant_type"] == "refresh_token"
 
 
+def test_an_answer_made_up_in_the_page_is_marked_on_request_and_outcome():
+    cap = Capture("tab-1")
+    body = json.dumps({"grant_type": "refresh_token", "refresh_token": opaque_token()})
+    [req] = cap.observe(raw("fetch", "request", {"request": 3, "url": "/user_management/authenticate", "method": "POST",
+                                                 "auth": True, "body": body, "page": page(), "replayed": "f1"}))
+    [err] = cap.observe(raw("fetch", "error", {"request": 3, "name": "TypeError", "message": "Failed to fetch",
+                                               "durationMs": 1, "page": page()}))
+    assert req.payload["replayed"] == "f1" and err.payload["replayed"] == "f1"
+    cap.observe(raw("fetch", "request", {"request": 4, "url": "/user_management/authenticate", "method": "POST",
+                                         "auth": True, "body": body, "page": page(), "simulated": "refresh-503"}))
+    [resp] = cap.observe(raw("fetch", "response", {"request": 4, "status": 503, "ok": False, "durationMs": 1,
+                                                   "body": "{}", "page": page()}))
+    assert resp.payload["simulated"] == "refresh-503" and "replayed" not in resp.payload
+    cap.observe(raw("fetch", "request", {"request": 5, "url": "/user_management/authenticate", "method": "POST",
+                                         "auth": True, "body": body, "page": page()}))
+    [real] = cap.observe(raw("fetch", "response", {"request": 5, "status": 200, "ok": True, "durationMs": 1,
+                                                   "body": "{}", "page": page()}))
+    assert "replayed" not in real.payload and "simulated" not in real.payload
+
+
 def test_convex_authenticate_with_expired_token_and_auth_error():
     cap = Capture("t")
     expired = make_jwt({"iat": 1_800_000_000, "exp": 1_800_000_050})

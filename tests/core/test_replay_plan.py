@@ -41,8 +41,9 @@ class Rec:
 
     def refresh(self, at, tab=TAB, took=0.01, **end):
         self.req += 1
+        mark = {"replayed": end["replayed"]} if end.get("replayed") else {}
         self.ev(at, "fetch", "request", tab=tab, request=self.req, method="POST", url=AUTH, auth=True,
-                grant_type="refresh_token", refresh_token_sent=True, online=end.pop("online", True))
+                grant_type="refresh_token", refresh_token_sent=True, online=end.pop("online", True), **mark)
         if end.get("hang"):
             return
         if "name" in end:
@@ -139,6 +140,18 @@ def test_offline_failures_and_hangs():
     actions = [f["action"] for f in plan["faults"]]
     assert actions == ["hang"]  # the offline failure is made by the replayed offline interval
     assert plan["faults"][0]["params"]["max_s"] == 20.0 and plan["faults"][0]["count"] == 1
+
+
+def test_answers_of_an_earlier_in_tab_replay_are_left_out():
+    r = Rec()
+    r.signed_in()
+    r.refresh(10, name="TypeError", message="Failed to fetch", replayed="f1")
+    r.refresh(12, name="TypeError", message="Failed to fetch")
+    r.refresh(14)
+    r.ev(20, "note", "end")
+    plan = build_plan(r.trace())
+    assert [a["at_ms"] for a in plan["attempts"]] == [12_000, 14_000]
+    assert any("earlier in-tab replay" in n for n in plan["notes"])
 
 
 def test_nothing_replayable_says_so():

@@ -79,8 +79,7 @@
     var start = now(), o = inj.outcome || {};
     if (inj.count != null) inj.left -= 1;
     applied.push({ fault: inj.fault, at_ms: Math.round(start - installedAt), kind: o.kind });
-    // The recorder keeps only the known fields of fetch observations (not `replayed`):
-    // the note names the request, so the trace tells an injected outcome from a real one.
+    // The fetch events carry `replayed` (the fault id); the note says when and which.
     emit("note", "replay", { fault: inj.fault, outcome: o.kind, replayed: true, request: id });
     emit("fetch", "request", { request: id, url: req.url, method: req.method, auth: true, page: pageState(),
       body: init && typeof init.body === "string" ? init.body : undefined, replayed: inj.fault || true });

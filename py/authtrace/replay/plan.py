@@ -143,8 +143,12 @@ def build_plan(source: Any) -> dict[str, Any]:
     page.sort(key=lambda p: (p["start_ms"], PAGE_STATES.index(p["state"])))
 
     attempts: list[dict[str, Any]] = []
+    injected = 0
     for ex in tl.exchanges:
         if not ex.is_refresh:
+            continue
+        if any(e is not None and e.payload.get("replayed") for e in (ex.start, ex.end)):
+            injected += 1  # an earlier in-tab replay's answer, not what WorkOS said
             continue
         outcome = _outcome(ex, tl.end)
         if outcome is None:
@@ -220,6 +224,8 @@ def build_plan(source: Any) -> dict[str, Any]:
         if e.payload.get("change") in ("removed", "clear") and "refresh-token" in str(e.payload.get("key") or ""):
             notes.append(f"another tab removed the refresh token at {rel(e.wall) / 1000:.1f} s: not replayed as such; "
                          "the refresh failure it caused is injected")
+    if injected:
+        notes.append(f"{injected} refresh attempt(s) answered by an earlier in-tab replay left out")
     other = sorted(t for t in tl.tabs if t != main)
     if other:
         notes.append(f"{len(other)} other tab(s) recorded; their refresh outcomes are injected into the replayed tab, "
