@@ -10,8 +10,10 @@
 //   - serves (dev) or emits (build) under `<base>__authtrace/`: the local
 //     Pyodide distribution (`static/pyodide`, with the authtrace wheel), PyScript
 //     (`static/pyscript`), a `pyscript.json` pointing at that Pyodide, the boot
-//     shim (`web/recorder/boot.js`) and the experiments helper
-//     (`web/recorder/experiments.js`); nothing comes from a CDN;
+//     shim (`web/recorder/boot.js`), the experiments helper
+//     (`web/recorder/experiments.js`) and the in-tab replay injector
+//     (`web/recorder/replay-inject.js`, loaded by the panel when used);
+//     nothing comes from a CDN;
 //   - injects into index.html: the boot shim as the very first <head> script
 //     (it must see the page from its first moment), the experiments helper
 //     right after it, PyScript's css/js, and a `<script type="py">` that starts
@@ -29,7 +31,7 @@
 //   recorderDir where boot.js and experiments.js live (default: ./recorder next to this file)
 //   path        the URL folder under Vite's base ("__authtrace/")
 //   panel       mount the debug panel (true); false starts only the recorder
-//   experiments inject experiments.js (true)
+//   experiments inject experiments.js and serve replay-inject.js (true)
 //   pyodideFiles  a filter (name => boolean) for the files of static/pyodide that
 //               are emitted; default: all but the test-only wheels
 //
@@ -90,7 +92,10 @@ export default function authtrace(options = {}) {
       }
     }
     map.set("boot.js", path.join(recorderDir, "boot.js"));
-    if (withExperiments) map.set("experiments.js", path.join(recorderDir, "experiments.js"));
+    if (withExperiments) {
+      map.set("experiments.js", path.join(recorderDir, "experiments.js"));
+      map.set("replay-inject.js", path.join(recorderDir, "replay-inject.js"));
+    }
     return map;
   }
 
