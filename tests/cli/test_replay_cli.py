@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-TRACES = ROOT / ".authtrace" / "traces"
+TRACES = ROOT / "tests" / "fixtures" / "traces"
 
 
 def cli(*args, cwd=None):
@@ -103,11 +103,9 @@ def test_plan_only_prints_the_plan_and_schedule(tmp_path):
     assert out["schedule"]["access_token_ttl_s"] == 75  # no JWT in the trace: 300 s assumed, / 4
 
 
-@pytest.mark.skipif(not (TRACES / "hidden-tab-resume-typeerror.stock.seed0.json").exists(),
-                    reason="no recorded scenario trace here (authtrace scenario run hidden-tab-resume-typeerror)")
 def test_plan_of_a_recorded_trace_reads_back(tmp_path):
     out = tmp_path / "plan.json"
-    r = cli(TRACES / "hidden-tab-resume-typeerror.stock.seed0.json", "--plan-only", "--plan-out", out)
+    r = cli(TRACES / "hidden-tab-resume-typeerror.stock.json", "--plan-only", "--plan-out", out)
     assert r.returncode == 0, r.stderr
     assert "recorded failure: split brain open" in r.stdout
     r = cli(out, "--plan-only", "--json")

@@ -1,13 +1,14 @@
-"""Replays in headless Chromium against the lab and the emulators.
+"""Replays in headless Chromium against the lab and the emulators, of traces recorded
+by `authtrace chaos` (stock adapter, seed 0; tests/fixtures/traces):
 
-* a recorded scenario trace, once per adapter: stock reproduces the recorded failure,
-  the resilient bridge avoids it (skipped, with the reason, if it is not wired);
-* determinism: the recorded session replayed twice more has the same outcome, with the
-  failure recurring each time (``authtrace replay TRACE --repeat 10`` for more).
+* the hidden-tab session: stock reproduces the recorded failure (twice, with the same
+  outcome: determinism; `authtrace replay TRACE --repeat 10` for the full check), the
+  resilient bridge avoids it;
+* the missing-refresh-cookie session (a terminal answer): stock leaves the split brain
+  open again, the bridge signs out consistently.
 """
 
-import subprocess
-import sys
+import json
 from pathlib import Path
 
 import pytest
@@ -15,54 +16,55 @@ import pytest
 from authtrace.host.replay import resilient_wired, run
 from authtrace.replay import build_plan
 
-ROOT = Path(__file__).resolve().parents[2]
-RECORDED = ROOT / ".authtrace" / "traces" / "hidden-tab-resume-typeerror.stock.seed0.json"
+TRACES = Path(__file__).resolve().parents[1] / "fixtures" / "traces"
+
+
+def _plan(name):
+    return build_plan(json.loads((TRACES / f"{name}.stock.json").read_text()))
+
+
+def _outcome(r):
+    return (r["recurred"], r["split_brain_open"], r["wedged"], r["authkit_user_at_end"], r["convex_authenticated_at_end"])
 
 
 @pytest.fixture(scope="module")
-def recorded_trace(tmp_path_factory):
-    if RECORDED.exists():
-        return RECORDED
-    out = tmp_path_factory.mktemp("rec") / "hidden-tab.json"
-    subprocess.run([sys.executable, "-m", "authtrace", "scenario", "run", "hidden-tab-resume-typeerror",
-                    "--trace-out", str(out)], check=True, capture_output=True, timeout=300)
-    return out
+def hidden_tab_stock(tmp_path_factory):
+    plan = _plan("hidden-tab-resume-typeerror")
+    out = tmp_path_factory.mktemp("stock")
+    return plan, [run(plan, "stock", speed=10, trace_out=out / f"r{i}.json", name=f"hidden-tab-{i}") for i in range(2)]
 
 
-def _plan(path):
-    import json
-
-    return build_plan(json.loads(path.read_text()))
-
-
-def test_stock_replay_reproduces_the_recorded_failure(recorded_trace, tmp_path):
-    plan = _plan(recorded_trace)
+def test_stock_replay_reproduces_the_recorded_failure(hidden_tab_stock):
+    plan, runs = hidden_tab_stock
     assert plan["recorded"]["split_brain_open_at_end"]
-    result = run(plan, "stock", speed=10, trace_out=tmp_path / "stock.json", name="hidden-tab")
+    result = runs[0]
     assert result["recurred"], result["comparison"]
     assert result["split_brain_open"]
     assert "transient-refresh-reported-as-signout" in result["causes"]
     assert Path(result["trace"]).exists()
 
 
-def test_resilient_replay_avoids_it(recorded_trace, tmp_path):
-    why = resilient_wired()
-    if why:
-        pytest.skip(f"--adapter resilient: {why}")
-    result = run(_plan(recorded_trace), "resilient", speed=10, trace_out=tmp_path / "res.json", name="hidden-tab")
+def test_replay_is_deterministic(hidden_tab_stock):
+    _plan_, runs = hidden_tab_stock
+    outcomes = [_outcome(r) for r in runs]
+    assert len(set(outcomes)) == 1, outcomes
+    assert outcomes[0][0], "the recorded failure should recur with the stock adapter"
+
+
+def test_resilient_replay_avoids_it(tmp_path):
+    assert resilient_wired() is None
+    result = run(_plan("hidden-tab-resume-typeerror"), "resilient", speed=10, trace_out=tmp_path / "res.json",
+                 name="hidden-tab")
     assert not result["recurred"], result["comparison"]
     assert not result["split_brain_open"] and not result["wedged"]
     assert result["convex_authenticated_at_end"]
 
 
-def test_replay_is_deterministic(recorded_trace, tmp_path):
-    # The recorded hidden-tab session, replayed twice more: the same outcome, and the
-    # failure recurs each time (`authtrace replay TRACE --repeat 10` for the full check).
-    plan = _plan(recorded_trace)
-    outcomes = []
-    for i in range(2):
-        r = run(plan, "stock", speed=1, trace_out=tmp_path / f"r{i}.json", name=f"determinism-{i}")
-        outcomes.append((r["recurred"], r["split_brain_open"], r["wedged"], r["authkit_user_at_end"],
-                         r["convex_authenticated_at_end"]))
-    assert len(set(outcomes)) == 1, outcomes
-    assert outcomes[0][0], "the recorded failure should recur with the stock adapter"
+def test_a_terminal_failure_recurs_with_stock_and_ends_in_a_sign_out_with_the_bridge(tmp_path):
+    plan = _plan("missing-refresh-cookie")
+    stock = run(plan, "stock", speed=10, trace_out=tmp_path / "stock.json", name="cookie")
+    assert stock["recurred"] and stock["split_brain_open"], stock["comparison"]
+    assert stock["authkit_user_at_end"] and not stock["convex_authenticated_at_end"]
+    bridge = run(plan, "resilient", speed=10, trace_out=tmp_path / "res.json", name="cookie")
+    assert not bridge["recurred"] and not bridge["split_brain_open"], bridge["comparison"]
+    assert not bridge["authkit_user_at_end"] and not bridge["convex_authenticated_at_end"]
