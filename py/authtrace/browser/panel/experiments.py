@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 
+from . import scripts
+
 REFRESH_MODES: dict[str, str] = {
     "refresh-typeerror": "next refresh throws TypeError",
     "refresh-503": "next refresh returns 503",
@@ -20,32 +22,16 @@ REFRESH_MODES: dict[str, str] = {
 
 def default_src() -> str:
     """Next to the boot shim if the page loaded it from a URL, else ``/recorder/experiments.js``."""
-    import js
-
-    for script in js.document.querySelectorAll("script[src]").to_py():
-        src = str(script.getAttribute("src") or "")
-        if src.endswith("/boot.js") or src == "boot.js":
-            return src[: -len("boot.js")] + "experiments.js"
-    return "/recorder/experiments.js"
+    return scripts.next_to_boot("experiments.js")
 
 
 def api():
-    import js
-
-    helper = getattr(js.globalThis, "__authtraceExperiments", None)
-    return None if helper is None or type(helper).__name__ == "JsNull" else helper
+    return scripts.global_api("__authtraceExperiments")
 
 
 def ensure_loaded(src: str | None = None) -> None:
     """Insert the helper's script unless the page already has it (it loads asynchronously)."""
-    import js
-
-    if api() is not None or type(js.document.querySelector("script[data-authtrace-experiments]")).__name__ != "JsNull":
-        return
-    script = js.document.createElement("script")
-    script.src = src or default_src()
-    script.setAttribute("data-authtrace-experiments", "")
-    js.document.head.appendChild(script)
+    scripts.ensure_loaded("__authtraceExperiments", "experiments.js", "data-authtrace-experiments", src)
 
 
 def _call(name: str, *args):

@@ -15,6 +15,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from . import scripts
+
 ATTR = "data-authtrace-replay"
 _session: dict[str, Any] | None = None  # the last start's summary and when it was installed
 _error: str | None = None  # the last start's or stop's error, until the next success
@@ -22,32 +24,16 @@ _error: str | None = None  # the last start's or stop's error, until the next su
 
 def default_src() -> str:
     """Next to the boot shim if the page loaded it from a URL, else ``/recorder/replay-inject.js``."""
-    import js
-
-    for script in js.document.querySelectorAll("script[src]").to_py():
-        src = str(script.getAttribute("src") or "")
-        if src.endswith("/boot.js") or src == "boot.js":
-            return src[: -len("boot.js")] + "replay-inject.js"
-    return "/recorder/replay-inject.js"
+    return scripts.next_to_boot("replay-inject.js")
 
 
 def api():
-    import js
-
-    helper = getattr(js.globalThis, "__authtraceReplay", None)
-    return None if helper is None or type(helper).__name__ == "JsNull" else helper
+    return scripts.global_api("__authtraceReplay")
 
 
 def ensure_loaded(src: str | None = None) -> None:
-    """Insert the injector's script unless the page already has it (it loads asynchronously)."""
-    import js
-
-    if api() is not None or type(js.document.querySelector(f"script[{ATTR}]")).__name__ != "JsNull":
-        return
-    script = js.document.createElement("script")
-    script.src = src or default_src()
-    script.setAttribute(ATTR, "")
-    js.document.head.appendChild(script)
+    """Insert the helper's script unless the page already has it (it loads asynchronously)."""
+    scripts.ensure_loaded("__authtraceReplay", "replay-inject.js", ATTR, src)
 
 
 def _plain(value):
