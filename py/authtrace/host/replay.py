@@ -24,10 +24,9 @@ from .emulators.suite import EmulatorSuite
 from .lab import create_app
 from .pyodide_dist import project_root
 from .scenarios.context import Context, ScenarioError
-from .scenarios.runner import _collect, prepare
+from .scenarios.catalog import SCENARIOS
+from .scenarios.runner import ADAPTERS, _collect, prepare
 
-ADAPTERS = ("stock", "resilient")
-STOCK_VARIANTS = {"throw-wedge": "throw", "same-token-reauth": "same-token"}
 
 
 class ReplayUnavailable(RuntimeError):
@@ -57,7 +56,8 @@ def page_adapter(plan: dict[str, Any], adapter: str) -> str:
     variant = (plan.get("app") or {}).get("adapter_variant")
     if variant:
         return variant
-    return STOCK_VARIANTS.get((plan.get("source") or {}).get("scenario") or "", "stock")
+    scenario = SCENARIOS.get((plan.get("source") or {}).get("scenario") or "")
+    return (scenario.adapter if scenario else None) or "stock"
 
 
 def run(plan: dict[str, Any], adapter: str = "stock", speed: float = 10.0, trace_out: Path | None = None,
