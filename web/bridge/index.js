@@ -1,22 +1,26 @@
 // Resilient drop-in for `ConvexProviderWithAuthKit` from `@convex-dev/workos`.
-// Plain ESM, no JSX: usable without a build step. The policy lives in policy.js;
-// this file wires it to React, the browser page and the Convex client.
+// Plain ESM, no JSX: usable without a build step. The policy lives in policy.js
+// (machine.js and broker.js); this file wires it to React, the page and Convex.
 import React, { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import { ConvexProviderWithAuth, useConvexAuth } from "convex/react";
 import { LoginRequiredError } from "@workos-inc/authkit-react";
-import { classifyError, createTokenBroker, createWatchdog, DEFAULT_OPTIONS, STATES } from "./policy.js";
+import { classifyError, createTokenBroker, createWatchdog, DEFAULT_OPTIONS, refreshBreaker, STATES } from "./policy.js";
 
-export { classifyError, createTokenBroker, createWatchdog, DEFAULT_OPTIONS, STATES };
+export { classifyError, createTokenBroker, createWatchdog, DEFAULT_OPTIONS, refreshBreaker, STATES };
 
 const h = React.createElement;
 const BridgeContext = createContext(null);
-const RELOAD_KEY = "authbridge:reloaded-at";
+/** sessionStorage key: set when the bridge reloaded this tab after a sign-out. */
+export const RELOAD_KEY = "authbridge:reloaded";
+/** globalThis key: page-wide default options (under the `options` prop), read at mount. */
+export const OPTIONS_GLOBAL = "__AUTHBRIDGE_OPTIONS__";
+const isTerminal = (s) => s === "signed_out" || s === "misconfigured";
 
 // -- outside React: the most recently mounted bridge ----------------------------------
 const hub = { broker: null, listeners: new Set(), eventListeners: new Set() };
 function setActive(broker) {
   hub.broker = broker;
-  for (const fn of hub.listeners) { try { fn(broker ? broker.getState() : "signed_out"); } catch { /* ignore */ } }
+  for (const fn of [...hub.listeners]) { try { fn(broker ? broker.getState() : "signed_out"); } catch { /* ignore */ } }
 }
 /** The current bridge state, outside React ("signed_out" before any bridge mounts). */
 export function getAuthBridgeState() { return hub.broker ? hub.broker.getState() : "signed_out"; }
@@ -24,10 +28,10 @@ export function getAuthBridgeState() { return hub.broker ? hub.broker.getState()
 export function subscribeAuthBridgeState(listener) { hub.listeners.add(listener); return () => hub.listeners.delete(listener); }
 /** Subscribe to the bridge's events (refresh attempts, failures, re-arms, sign-out…). */
 export function subscribeAuthBridgeEvents(listener) { hub.eventListeners.add(listener); return () => hub.eventListeners.delete(listener); }
-/** Debug view of the active bridge (state, last error, token validity, pending fetches). */
+/** Debug view of the active bridge: state, phase, last error, counters (AuthKit calls, rotations…). */
 export function getAuthBridgeSnapshot() { return hub.broker ? hub.broker.snapshot() : null; }
 
-/** `authenticated | refreshing | degraded | signed_out`, re-rendering on change. */
+/** `authenticated | refreshing | degraded | signed_out | misconfigured`, re-rendering on change. */
 export function useAuthBridgeState() {
   const broker = useContext(BridgeContext);
   const subscribe = useCallback((fn) => (broker ? broker.subscribe(fn) : subscribeAuthBridgeState(fn)), [broker]);
@@ -43,16 +47,15 @@ function browserPage() {
     isVisible: () => !hasDoc || document.visibilityState !== "hidden",
     isOnline: () => typeof navigator === "undefined" || navigator.onLine !== false,
     subscribe(listener) {
-      const onVis = () => { if (document.visibilityState === "visible") listener("visible"); };
-      const onResume = () => listener("resume");
-      const onShow = () => listener("pageshow");
-      const onOnline = () => listener("online");
-      if (hasDoc) { document.addEventListener("visibilitychange", onVis); document.addEventListener("resume", onResume); }
-      if (hasWin) { window.addEventListener("pageshow", onShow); window.addEventListener("online", onOnline); }
-      return () => {
-        if (hasDoc) { document.removeEventListener("visibilitychange", onVis); document.removeEventListener("resume", onResume); }
-        if (hasWin) { window.removeEventListener("pageshow", onShow); window.removeEventListener("online", onOnline); }
-      };
+      const on = [
+        [hasDoc && document, "visibilitychange", () => listener(document.visibilityState === "hidden" ? "hidden" : "visible")],
+        [hasDoc && document, "resume", () => listener("resume")],
+        [hasWin && window, "pageshow", () => listener("pageshow")],
+        [hasWin && window, "online", () => listener("online")],
+        [hasWin && window, "offline", () => listener("offline")],
+      ].filter(([target]) => target);
+      for (const [target, name, fn] of on) target.addEventListener(name, fn);
+      return () => { for (const [target, name, fn] of on) target.removeEventListener(name, fn); };
     },
   };
 }
@@ -74,24 +77,67 @@ function socketView(client) {
   return out;
 }
 
+/** Reload once per page session (sessionStorage), never while hidden: wait for visible. */
+function reloadOnce(broker) {
+  const isHidden = () => typeof document !== "undefined" && document.visibilityState === "hidden";
+  let detach = null;
+  const attempt = () => {
+    if (broker.disposed || broker.getState() !== "signed_out") return; // signed in again meanwhile
+    if (isHidden()) {
+      if (detach) return;
+      broker.report("reload_waiting", { reason: "hidden" });
+      const onVisible = () => { if (!isHidden()) { detach(); detach = null; attempt(); } };
+      document.addEventListener("visibilitychange", onVisible);
+      detach = () => document.removeEventListener("visibilitychange", onVisible);
+      return;
+    }
+    let already;
+    try {
+      already = sessionStorage.getItem(RELOAD_KEY) !== null;
+      if (!already) sessionStorage.setItem(RELOAD_KEY, String(Date.now()));
+    } catch { already = null; }
+    if (already !== false) {
+      broker.report("reload_skipped", { reason: already ? "already reloaded in this page session" : "no sessionStorage" });
+      return;
+    }
+    broker.report("reload", {});
+    location.reload();
+  };
+  return { attempt, cancel: () => { if (detach) detach(); detach = null; } };
+}
+
+/** Page-wide defaults under the `options` prop (test harnesses, ops): globalThis.__AUTHBRIDGE_OPTIONS__. */
+function pageDefaults() {
+  try {
+    const o = globalThis[OPTIONS_GLOBAL];
+    return o && typeof o === "object" ? { ...o } : {};
+  } catch { return {}; }
+}
+
 /**
  * Drop-in replacement for `ConvexProviderWithAuthKit` (`@convex-dev/workos`).
- * Props: `client` (ConvexReactClient), `useAuth` (authkit-react's), `children`,
- * optional `options` (read once, on mount; see DEFAULT_OPTIONS / README).
+ * Props: `client` (ConvexReactClient or any client with setAuth/clearAuth), `useAuth`
+ * (authkit-react's), `children`, optional `options` (read once, on mount; see README).
  */
 export function ConvexProviderWithAuthKit({ children, client, useAuth, options }) {
-  const [broker] = useState(() => createTokenBroker({
-    // Page events are attached in an effect below (StrictMode-safe); only the probes here.
-    page: { ...browserPage(), subscribe: () => () => {} },
-    isLoginRequired,
-    options: {
-      ...options,
-      onEvent: (event) => {
-        for (const fn of hub.eventListeners) { try { fn(event); } catch { /* ignore */ } }
-        if (options && options.onEvent) { try { options.onEvent(event); } catch { /* ignore */ } }
+  // No side effects here: StrictMode calls this initialiser twice and drops one broker
+  // (refreshBreaker only finds or creates the page's breaker; fetch is wrapped in start()).
+  const [broker] = useState(() => {
+    const o = { ...pageDefaults(), ...options };
+    return createTokenBroker({
+      page: browserPage(),
+      isLoginRequired,
+      // Attached (fetch wrapped) from start() to dispose(), unless holdAuthKitRefreshes is false.
+      breaker: typeof globalThis.fetch === "function" ? refreshBreaker(globalThis) : null,
+      options: {
+        ...o,
+        onEvent: (event) => {
+          for (const fn of [...hub.eventListeners]) { try { fn(event); } catch { /* ignore */ } }
+          if (typeof o.onEvent === "function") { try { o.onEvent(event); } catch { /* ignore */ } }
+        },
       },
-    },
-  }));
+    });
+  });
   // The "identity" of fetchAccessToken: bumping the epoch makes ConvexProviderWithAuth
   // re-run setAuth (the documented way to push a new auth context).
   const [arm, setArm] = useState({ epoch: 0, nullFirst: false });
@@ -99,42 +145,38 @@ export function ConvexProviderWithAuthKit({ children, client, useAuth, options }
   armRef.current = arm;
   const signOutRef = useRef(null);
 
+  // Lifecycle: start() attaches the page listeners; the release disposes the broker
+  // one tick after a real unmount (StrictMode's unmount-then-mount keeps it).
   useEffect(() => {
+    const release = broker.start();
     setActive(broker);
-    const off = broker.subscribe((s) => { if (hub.broker === broker) for (const fn of hub.listeners) { try { fn(s); } catch { /* ignore */ } } });
-    const detach = browserPage().subscribe((name) => broker.onPageEvent(name));
-    return () => { off(); detach(); if (hub.broker === broker) setActive(null); };
+    const off = broker.subscribe((s) => { if (hub.broker === broker) for (const fn of [...hub.listeners]) { try { fn(s); } catch { /* ignore */ } } });
+    return () => { off(); release(); if (hub.broker === broker) setActive(null); };
   }, [broker]);
 
-  // Rule 4: once signed out, make AuthKit agree (authkit-react never clears `user` itself):
-  // wipe AuthKit's session (signOut without navigating), then reload once so the
-  // AuthKitProvider starts without a user.
-  useEffect(() => broker.subscribeEvents((event) => {
-    if (event.type !== "signed_out") return;
-    const o = broker.options;
-    const finish = () => {
-      if (!o.reloadOnSignOut || typeof location === "undefined") return;
-      try {
-        const last = Number(sessionStorage.getItem(RELOAD_KEY) || 0);
-        if (Date.now() - last < 30_000) return; // at most one reload per 30 s
-        sessionStorage.setItem(RELOAD_KEY, String(Date.now()));
-      } catch { /* no sessionStorage: reload anyway */ }
-      location.reload();
-    };
-    const signOut = signOutRef.current;
-    if (o.signOutAuthKit && typeof signOut === "function") {
-      // Rejects with NoSessionError when AuthKit already wiped its session: fine.
-      Promise.resolve().then(() => signOut({ navigate: false })).catch(() => {}).finally(finish);
-    } else finish();
-  }), [broker]);
+  // Sign-out: make AuthKit agree (authkit-react never clears `user` itself): end its
+  // session without navigating, then reload once so AuthKitProvider starts without a user.
+  useEffect(() => {
+    const reloader = reloadOnce(broker);
+    const off = broker.subscribeEvents((event) => {
+      if (event.type !== "signed_out") return;
+      const o = broker.options;
+      const finish = () => { if (o.reloadOnSignOut && typeof location !== "undefined") reloader.attempt(); };
+      const signOut = signOutRef.current;
+      if (o.signOutAuthKit && typeof signOut === "function") {
+        // Rejects with NoSessionError when AuthKit already wiped its session: fine.
+        Promise.resolve().then(() => signOut({ navigate: false })).catch(() => {}).finally(finish);
+      } else finish();
+    });
+    return () => { off(); reloader.cancel(); };
+  }, [broker]);
 
   const useAuthFromBridge = useMemo(() => function useAuthFromBridge() {
     const auth = useAuth();
     const { isLoading, user, getAccessToken } = auth;
     signOutRef.current = auth.signOut;
     broker.setGetAccessToken(getAccessToken);
-    broker.setUser(!!user, !!isLoading, { silent: true }); // no listener calls during render
-    useEffect(() => { broker.setUser(!!user, !!isLoading); }, [user, isLoading]);
+    useEffect(() => { broker.setUser(user ?? null, !!isLoading); }, [user, isLoading]);
     const state = useSyncExternalStore(broker.subscribe, broker.getState, broker.getState);
 
     const { epoch, nullFirst } = armRef.current;
@@ -145,26 +187,26 @@ export function ConvexProviderWithAuthKit({ children, client, useAuth, options }
       return broker.fetchToken(args);
     })({ done: false }), [epoch, nullFirst]);
 
-    const isAuthenticated = !!user && state !== "signed_out";
+    const isAuthenticated = !!user && !isTerminal(state);
     return useMemo(() => ({ isLoading: !!isLoading, isAuthenticated, fetchAccessToken }),
       [isLoading, isAuthenticated, fetchAccessToken]);
   }, [useAuth, broker]);
 
-  // Rule 6: the watchdog.
+  // The watchdog.
   useEffect(() => {
     const o = broker.options;
     const dog = createWatchdog(o);
     let busy = false;
     const id = setInterval(() => {
-      if (busy) return;
+      if (busy || broker.disposed) return;
       const snap = broker.snapshot();
       const action = dog.observe({
-        now: Date.now(), hasUser: snap.hasUser && !snap.userLoading, signedOut: snap.state === "signed_out",
+        now: Date.now(), hasUser: snap.hasUser && !snap.userLoading, signedOut: isTerminal(snap.state),
         convexAuthenticated: snap.convexAuthenticated, convexFetchPending: broker.pendingConvex > 0,
         lastSetAuthAt: broker.lastSetAuthAt, ...socketView(client),
       });
       if (action === "none") return;
-      try { o.onEvent && o.onEvent({ type: "watchdog", action, at: Date.now(), state: broker.getState() }); } catch { /* ignore */ }
+      broker.report("watchdog", { action });
       if (action === "restart-socket") {
         try { client.sync.webSocketManager.tryRestart(); } catch { /* private API moved */ }
         return;
@@ -172,7 +214,8 @@ export function ConvexProviderWithAuthKit({ children, client, useAuth, options }
       // rearm / fresh-setauth: only when a token can be obtained.
       busy = true;
       broker.probe().then((tok) => {
-        if (tok && broker.getState() !== "signed_out") {
+        if (tok && !isTerminal(broker.getState()) && !broker.disposed) {
+          broker.rearmed(action);
           setArm((a) => ({ epoch: a.epoch + 1, nullFirst: action === "fresh-setauth" }));
         }
       }).catch(() => {}).finally(() => { busy = false; });
