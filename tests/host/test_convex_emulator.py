@@ -684,11 +684,39 @@ def test_bench_emulators_runs_small_and_reports_figures():
 
     parser = argparse.ArgumentParser()
     bench_emulators.add_arguments(parser)
-    figures = bench_emulators.main(parser.parse_args(["--clients", "5", "--mutations", "2", "--interval-ms", "0"]))
-    assert figures["clients"] == 5 and figures["clients_held_at_end"] == 5
-    assert figures["max_concurrent_on_emulator"] == 5
-    assert figures["mutation_to_transition_all_clients"]["samples"] == 10
-    assert figures["mutation_to_transition_all_clients"]["missing"] == 0
-    assert figures["subscribe_to_first_transition"]["samples"] == 5
-    assert figures["emulator"]["mutations_applied"] == 2 and figures["emulator"]["auth_ok"] == 5
-    assert figures["meets_target"] is False  # 5 clients is not the 200-client target
+    figures = bench_emulators.main(parser.parse_args(
+        ["--clients", "6", "--steps", "2", "--workers", "2", "--mutations", "2", "--interval-ms", "0"]))
+    assert [step["clients"] for step in figures["curve"]] == [3, 6]
+    assert figures["clients"] == 6 and figures["clients_held_at_end"] == 6
+    assert figures["max_concurrent_on_emulator"] == 7  # and the writer
+    for step in figures["curve"]:
+        assert step["held"] == step["clients"] and step["failed_to_subscribe"] == 0
+        assert step["subscribe_to_first_transition"]["samples"] == 3  # the clients added at this step
+        assert step["mutation_to_transition_all_clients"]["samples"] == 2 * step["clients"]
+        assert step["mutation_to_transition_all_clients"]["missing"] == 0
+        assert step["emulator_cpu_ms_per_mutation"] > 0
+    assert figures["emulator"]["mutations_applied"] == 4 and figures["emulator"]["auth_ok"] == 7
+    assert figures["growth_p95_last_over_first_step"]["from"] == 3
+    assert figures["meets_target"] is False  # 6 clients is not the 1,000-client target
+
+
+def test_a_bug_in_a_function_or_an_unsendable_result_closes_only_that_connection():
+    """Never a wedge: an exception while handling a frame or while sending closes with 1011."""
+
+    async def main():
+        async with emulator() as emu:
+            emu.app.queries["boom:query"] = lambda ctx, args: 1 / 0
+            emu.app.mutations["boom:unsendable"] = lambda ctx, args: {1, 2}  # a set is not JSON
+            good = await Sync.open(emu, "good")
+            await good.subscribe((0, "auth:whoami", {}))
+            await good.until_synced()
+            broken = await Sync.open(emu, "query")
+            await broken.subscribe((0, "boom:query", {}))
+            assert await broken.closed() == (1011, "InternalServerError")
+            unsendable = await Sync.open(emu, "mutation")
+            await unsendable.send(type="Mutation", requestId=0, udfPath="boom:unsendable", args=[{}])
+            assert await unsendable.closed() == (1011, "InternalServerError")
+            await good.send(type="Mutation", requestId=0, udfPath="nope:x", args=[{}])
+            assert (await good.next("MutationResponse"))["success"] is False
+
+    run(main())

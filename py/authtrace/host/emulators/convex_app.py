@@ -13,6 +13,7 @@ subscription only when one of them changes, like Convex's read sets.
 from __future__ import annotations
 
 import json
+import math
 import secrets
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -41,6 +42,36 @@ _OIDC_CLAIMS = {
     "updated_at": "updatedAt",
 }
 _REGISTERED = {"iss", "sub", "aud", "exp", "iat", "nbf", "jti"}
+MAX_DOCUMENT_BYTES = 1 << 20  # Convex's limit
+MAX_READ_BYTES = 8 << 20  # what one query may read here (Convex fails a function that reads too much)
+PREVIEW_CHARS = 2000  # of a value quoted in an error message
+
+
+def _json_chunks(value: Any):
+    # The pure-Python encoder yields as it goes, so a caller can stop early
+    # (the C one would first serialize everything, holding the event loop).
+    return json.JSONEncoder(ensure_ascii=False).iterencode(value)
+
+
+def _json_size(value: Any, limit: int) -> int:
+    """The UTF-8 size of ``value`` as JSON, counted up to a little past ``limit``."""
+    size = 0
+    for chunk in _json_chunks(value):
+        size += len(chunk.encode("utf-8", "surrogatepass"))
+        if size > limit:
+            break
+    return size
+
+
+def _preview(value: Any) -> str:
+    """``value`` as JSON for an error message, cut after PREVIEW_CHARS characters."""
+    out, size = [], 0
+    for chunk in _json_chunks(value):
+        out.append(chunk)
+        size += len(chunk)
+        if size > PREVIEW_CHARS:
+            return "".join(out)[:PREVIEW_CHARS] + "…"
+    return "".join(out)
 
 
 @dataclass(frozen=True)
@@ -61,7 +92,8 @@ class Identity:
             if key in _REGISTERED:
                 continue
             attrs[_OIDC_CLAIMS.get(key, key)] = value
-        return cls(attrs, float(claims["exp"]))
+        exp = claims["exp"]
+        return cls(attrs, float(exp) if abs(exp) < 1e300 else (math.inf if exp > 0 else -math.inf))
 
     @property
     def token_identifier(self) -> str:
@@ -118,6 +150,9 @@ class _Ctx:
         return self.app.tables.setdefault(name, [])
 
     def insert(self, name: str, doc: dict[str, Any]) -> str:
+        size = _json_size(doc, MAX_DOCUMENT_BYTES)
+        if size > MAX_DOCUMENT_BYTES:  # Convex's document size limit
+            raise _server_error(f"Uncaught Error: Document is too large (more than {MAX_DOCUMENT_BYTES} bytes)")
         self.writes.add(name)
         doc_id = self.app.new_id()
         self.app.tables.setdefault(name, []).append({"_id": doc_id, "_creationTime": self.ts_ms, **doc})
@@ -190,17 +225,17 @@ def _validate(args: dict[str, Any], fields: dict[str, tuple[type, bool]], valida
                 raise _server_error(
                     f"ArgumentValidationError: Object is missing the required field `{key}`. "
                     "Consider wrapping the field validator in `v.optional(...)` if this is expected.\n\n"
-                    f"Object: {json.dumps(args)}\nValidator: {validator}")
+                    f"Object: {_preview(args)}\nValidator: {validator}")
             continue
         if not isinstance(args[key], kind) or isinstance(args[key], bool) and kind is not bool:
             raise _server_error(
                 f"ArgumentValidationError: Value does not match validator.\nPath: .{key}\n"
-                f"Value: {json.dumps(args[key])}\nValidator: {validator}")
+                f"Value: {_preview(args[key])}\nValidator: {validator}")
     for key in args:
         if key not in fields:
             raise _server_error(
                 f"ArgumentValidationError: Object contains extra field `{key}` that is not in the validator.\n\n"
-                f"Object: {json.dumps(args)}\nValidator: {validator}")
+                f"Object: {_preview(args)}\nValidator: {validator}")
 
 
 def _whoami(ctx: _Ctx, args: dict[str, Any]) -> Any:
@@ -210,9 +245,14 @@ def _whoami(ctx: _Ctx, args: dict[str, Any]) -> Any:
 
 def _list_messages(ctx: _Ctx, args: dict[str, Any]) -> Any:
     _validate(args, {"limit": ((int, float), False)}, "v.object({limit: v.optional(v.number())})")
-    limit = int(args.get("limit", 100))
-    rows = ctx.table("messages")
-    return [dict(row) for row in rows[-limit:]] if limit > 0 else []
+    limit = int(min(max(args.get("limit", 100), 0), 10_000))
+    rows = ctx.table("messages")[-limit:] if limit > 0 else []
+    read = 0
+    for row in rows:
+        read += _json_size(row, MAX_READ_BYTES - read)
+        if read > MAX_READ_BYTES:
+            raise _server_error(f"Uncaught Error: Too many bytes read in a single function execution (limit: {MAX_READ_BYTES} bytes)")
+    return [dict(row) for row in rows]
 
 
 def _send_message(ctx: _Ctx, args: dict[str, Any]) -> Any:

@@ -12,48 +12,33 @@ passes ``path``, ``method`` and ``grant_type``; the Convex emulator passes what
 it knows (e.g. ``phase="connect"|"message"``, ``type="Authenticate"``). A
 fault's ``match`` is a dict; each key must equal the fact (a list means any
 of; a string ending in ``*`` is a prefix). A missing fact never matches.
+
+The actions, their params and limits are the core's vocabulary
+(:mod:`authtrace.fault_actions`, shared with replay plans; re-exported here).
+A fault's ``match`` and ``params`` must be small plain JSON: they are logged
+and sent back by the control API.
 """
 
 from __future__ import annotations
 
+import copy
 import itertools
+import json
 import threading
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
+from ...fault_actions import ACTIONS, MAX_WAIT_S, TARGETS, FaultError, check_params
 from .eventlog import EventLog
+from .inputs import BadInput, check_plain
 
-TARGETS = ("workos", "convex")
+__all__ = ["ACTIONS", "MAX_WAIT_S", "TARGETS", "Fault", "FaultBoard", "FaultError"]
 
-# What each target knows how to do; params in brackets.
-WORKOS_ACTIONS = {
-    "delay": "wait [seconds] then answer normally",
-    "hang": "never answer until [max_s] (default 30) passes, then drop the connection",
-    "drop": "close the connection without any response (browser: TypeError)",
-    "lost-response": "process the request (e.g. rotate the refresh token), then drop the response",
-    "no-cors": "answer normally but without CORS headers (browser: TypeError)",
-    "status": "answer [status] (408/429/500/502/503/504 or any 4xx/5xx) with a WorkOS-shaped body, [retry_after] seconds header",
-    "non-json": "answer [status] (default 502) with an HTML body",
-    "garbage-200": "answer 200 with a body that is not JSON (client: SyntaxError)",
-    "bad-token": "answer 200 with a normal body whose access_token is not a JWT",
-    "invalid-grant": "answer 400 invalid_grant [description]",
-    "missing-refresh-token": "answer 400 invalid_request 'Missing refresh token.'",
-}
-CONVEX_ACTIONS = {
-    "close": "close the WebSocket with [code] (default 1011) and [reason]",
-    "refuse-upgrade": "refuse the WebSocket upgrade with HTTP [status] (default 503)",
-    "auth-error": "answer with an AuthError [message] instead of processing",
-    "stall": "stop answering on the connection (until [max_s], default 30)",
-}
-ACTIONS = {"workos": WORKOS_ACTIONS, "convex": CONVEX_ACTIONS}
-
-MAX_WAIT_S = 300.0  # ceiling for delay/hang/stall so nothing waits forever
-DEFAULT_HANG_S = 30.0
-
-
-class FaultError(ValueError):
-    """A fault that cannot be armed (unknown action, unbounded, bad params)."""
+MAX_COUNT = 1_000_000
+MAX_WINDOW_S = 86_400.0
+MAX_DEPTH = 4  # of a fault's match and params
+MAX_SIZE = 16_384  # characters of a fault's match and params as JSON
 
 
 @dataclass
@@ -88,51 +73,6 @@ def _match_value(want: Any, got: Any) -> bool:
     return want == got
 
 
-def _number(params: dict[str, Any], key: str, default: float | None, lo: float, hi: float) -> float | None:
-    value = params.get(key, default)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise FaultError(f"{key} must be a number")
-    if not lo <= value <= hi:
-        raise FaultError(f"{key} must be between {lo:g} and {hi:g}")
-    return value
-
-
-def _check_params(target: str, action: str, params: dict[str, Any]) -> dict[str, Any]:
-    p = dict(params)
-    if action == "delay":
-        p["seconds"] = _number(p, "seconds", None, 0, MAX_WAIT_S)
-        if p["seconds"] is None:
-            raise FaultError("delay needs params.seconds")
-    elif action in ("hang", "stall"):
-        p["max_s"] = _number(p, "max_s", DEFAULT_HANG_S, 0, MAX_WAIT_S)
-    elif action == "status":
-        status = p.get("status")
-        if not isinstance(status, int) or isinstance(status, bool) or not 400 <= status <= 599:
-            raise FaultError("status needs params.status, an HTTP error code 400-599")
-        _number(p, "retry_after", None, 0, 86_400)
-    elif action == "non-json":
-        status = p.setdefault("status", 502)
-        if not isinstance(status, int) or isinstance(status, bool) or not 400 <= status <= 599:
-            raise FaultError("non-json params.status must be 400-599")
-    elif action == "close":
-        code = p.setdefault("code", 1011)
-        if not isinstance(code, int) or isinstance(code, bool) or not (1000 <= code <= 4999):
-            raise FaultError("close params.code must be a WebSocket close code 1000-4999")
-        if not isinstance(p.setdefault("reason", ""), str):
-            raise FaultError("close params.reason must be a string")
-    elif action == "refuse-upgrade":
-        status = p.setdefault("status", 503)
-        if not isinstance(status, int) or isinstance(status, bool) or not 400 <= status <= 599:
-            raise FaultError("refuse-upgrade params.status must be 400-599")
-    elif action in ("auth-error", "invalid-grant"):
-        msg = p.get("message", p.get("description"))
-        if msg is not None and not isinstance(msg, str):
-            raise FaultError(f"{action} message must be a string")
-    return p
-
-
 class FaultBoard:
     """The armed faults of one emulator suite; thread-safe.
 
@@ -162,28 +102,22 @@ class FaultBoard:
         ``count=None`` with a window means every matching request in the window.
         Raises :class:`FaultError` for anything that cannot be honoured.
         """
-        if target not in ACTIONS:
-            raise FaultError(f"unknown target {target!r}; expected one of {', '.join(TARGETS)}")
-        if action not in ACTIONS[target]:
-            raise FaultError(f"unknown {target} action {action!r}; expected one of {', '.join(ACTIONS[target])}")
-        if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
-            raise FaultError("count must be a positive integer")
-        if window_s is not None and (isinstance(window_s, bool) or not isinstance(window_s, (int, float)) or window_s <= 0):
-            raise FaultError("window_s must be a positive number of seconds")
+        p = check_params(target, action, _plain(params, "params"))
+        if count is not None and (isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_COUNT):
+            raise FaultError(f"count must be a whole number from 1 to {MAX_COUNT}")
+        if window_s is not None and (isinstance(window_s, bool) or not isinstance(window_s, (int, float))
+                                     or not 0 < window_s <= MAX_WINDOW_S):  # NaN fails too
+            raise FaultError(f"window_s must be a number of seconds > 0 and <= {MAX_WINDOW_S:g}")
         if count is None and window_s is None:
             raise FaultError("a fault needs a count or a window_s; unbounded faults are refused")
-        if match is not None and not isinstance(match, dict):
-            raise FaultError("match must be an object of request facts")
-        if params is not None and not isinstance(params, dict):
-            raise FaultError("params must be an object")
-        p = _check_params(target, action, params or {})
+        match = _plain(match, "match")
         now = self._clock()
         with self._lock:
             fault = Fault(
                 id=f"fault_{next(self._ids)}",
                 target=target,
                 action=action,
-                match=dict(match or {}),
+                match=match,
                 remaining=count,
                 until=None if window_s is None else now + window_s,
                 params=p,
@@ -242,15 +176,6 @@ class FaultBoard:
             self._events.add("faults", "fired", **_summary(fired), facts={k: v for k, v in facts.items() if isinstance(v, (str, int, float, bool))})
         return fired
 
-    def peek(self, target: str, *, actions: tuple[str, ...] | None = None, **facts: Any) -> Fault | None:
-        """Like :meth:`take` but uses nothing up."""
-        with self._lock:
-            self._expire(self._clock())
-            for f in self._faults:
-                if f.target == target and f.matches(facts) and (actions is None or f.action in actions):
-                    return Fault(**asdict(f))
-        return None
-
     def list(self, target: str | None = None) -> list[Fault]:
         """Armed faults still able to fire, oldest first (copies)."""
         with self._lock:
@@ -278,6 +203,24 @@ class FaultBoard:
         if self._events:
             self._events.add("faults", "reset", target=target, removed=removed)
         return removed
+
+
+def _plain(value: Any, what: str) -> dict[str, Any]:
+    """A fault's ``match`` or ``params``: a small object of plain JSON (it is logged and sent back)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise FaultError(f"{what} must be an object")
+    try:
+        check_plain(value, max_depth=MAX_DEPTH, what=what)
+        size = len(json.dumps(value))
+    except BadInput as exc:
+        raise FaultError(str(exc)) from None
+    except (TypeError, ValueError, RecursionError):
+        raise FaultError(f"{what} must be plain JSON") from None
+    if size > MAX_SIZE:
+        raise FaultError(f"{what} is larger than {MAX_SIZE} characters as JSON")
+    return copy.deepcopy(value)
 
 
 def _summary(f: Fault) -> dict[str, Any]:

@@ -1,10 +1,21 @@
 """Both emulators in one asyncio loop, sharing a fault board, an event log and a clock.
 
-The WorkOS emulator is served by uvicorn on ``workos_port``; the Convex
-emulator trusts its issuer (customJwt with the emulator's JWKS) and listens
-on ``convex_port``. Port 0 picks free ports; the real ones are on
-:attr:`EmulatorSuite.workos_url` / :attr:`EmulatorSuite.convex_url` once
-started.
+The WorkOS emulator is served by uvicorn on ``workos_port``, with the control
+API of both (:mod:`.control`) mounted in front of it under ``/__authtrace/``.
+The Convex emulator listens on ``convex_port`` and trusts the ``customJwt``
+providers given as ``auth_providers`` (the shape of ``auth.config.ts``'s
+``providers``), by default just the WorkOS emulator's issuer with its JWKS.
+Port 0 picks free ports; the real ones are on :attr:`EmulatorSuite.workos_url`
+/ :attr:`EmulatorSuite.convex_url` once started.
+
+``convex_functions=DIR`` serves the app's own functions (its ``convex/`` folder,
+run by convex-test in Node: :mod:`.convex_functions`) instead of the built-in
+ones, and trusts the providers of its ``auth.config.ts`` (unless
+``auth_providers`` says otherwise). ``stand_in=True`` makes the WorkOS emulator
+stand in for ``https://api.workos.com`` (:mod:`.stand_in`): the tokens carry that
+host's issuer, an HTTPS endpoint with a certificate made here serves the same
+API on ``tls_port``, and :attr:`EmulatorSuite.browser_flags` are the Chromium
+flags that route the host there.
 
 Three ways to run it::
 
@@ -20,14 +31,24 @@ import socket
 import threading
 import time
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, Awaitable, Callable, TypeVar
 
+from .auth_config import trusted_providers
+from .control import ControlAPI, mount
+from .convex import ConvexEmulator
+from .convex_auth import CustomJwtProvider, read_url
 from .eventlog import EventLog
 from .faults import FaultBoard
 from .keys import SigningKey
+from .stand_in import WORKOS_API, LocalCertificate, chromium_flags, routed_fetch
 from .workos import WorkOSConfig, WorkOSEmulator, transport_aware_h11
 
 T = TypeVar("T")
+
+
+async def _fetch(url: str) -> bytes:
+    return await asyncio.to_thread(read_url, url)
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -50,9 +71,12 @@ class EmulatorSuite:
 
     ``workos`` holds the WorkOS settings (host/port/client id/TTLs); the
     keyword shortcuts override its fields. ``convex=False`` runs WorkOS
-    alone. ``jwks`` chooses how Convex gets the key: ``"dict"`` (handed over
-    in-process), ``"url"`` (fetched from the WorkOS emulator like the real
-    backend does) or ``"data"`` (a data: URI).
+    alone. ``jwks`` chooses how Convex gets the WorkOS key: ``"dict"``
+    (handed over in-process), ``"url"`` (fetched from the WorkOS emulator like
+    the real backend does) or ``"data"`` (a data: URI). ``auth_providers``
+    replaces the trusted providers: a list of ``customJwt`` entries
+    ``{"issuer", "jwks", "algorithm", "applicationID"?}``, or a callable that
+    gets the started WorkOS emulator and returns that list.
     """
 
     def __init__(
@@ -66,6 +90,11 @@ class EmulatorSuite:
         jwks: str = "dict",
         clock: Callable[[], float] = time.time,
         key: SigningKey | None = None,
+        auth_providers: list[dict[str, Any]] | Callable[[WorkOSEmulator], list[dict[str, Any]]] | None = None,
+        convex_functions: str | Path | None = None,
+        convex_env: dict[str, str] | None = None,
+        stand_in: bool = False,
+        tls_port: int = 0,
         **workos_settings: Any,
     ):
         cfg = workos or WorkOSConfig()
@@ -77,6 +106,21 @@ class EmulatorSuite:
         self._config.validate()
         if jwks not in ("dict", "url", "data"):
             raise ValueError("jwks must be 'dict', 'url' or 'data'")
+        if isinstance(auth_providers, list):
+            for provider in auth_providers:  # refuse a bad entry now, not at start()
+                CustomJwtProvider.from_config(provider)
+        self.auth_providers = auth_providers
+        self.convex_functions = Path(convex_functions) if convex_functions is not None else None
+        # The deployment's environment, seen by the functions and auth.config.ts.
+        self.convex_env = {"WORKOS_CLIENT_ID": self._config.client_id, **(convex_env or {})}
+        self.stand_in = stand_in
+        if stand_in:
+            self._config = replace(self._config, public_url=WORKOS_API)
+        self.tls_port = tls_port
+        self.certificate: LocalCertificate | None = None
+        self._tls_server: Any = None
+        self._tls_task: asyncio.Task | None = None
+        self.functions: Any = None  # the FunctionsApp, when convex_functions is set
         self.convex_port = convex_port
         self.with_convex = convex
         self.jwks_mode = jwks
@@ -85,7 +129,8 @@ class EmulatorSuite:
         self.events = EventLog(clock=clock)
         self.faults = FaultBoard(clock=clock, events=self.events)
         self.workos: WorkOSEmulator | None = None
-        self.convex: Any = None  # ConvexEmulator once started
+        self.control: ControlAPI | None = None
+        self.convex: ConvexEmulator | None = None
         self._server: Any = None
         self._serve_task: asyncio.Task | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -114,6 +159,13 @@ class EmulatorSuite:
     def convex_url(self) -> str | None:
         return self.convex.url if self.convex is not None else None
 
+    @property
+    def browser_flags(self) -> tuple[str, ...]:
+        """Chromium flags that send ``api.workos.com`` to the stand-in and trust its certificate."""
+        if self.certificate is None:
+            return ()
+        return chromium_flags(self.host, self.tls_port, self.certificate)
+
     def authkit_props(self, dev_mode: bool = True) -> dict[str, Any]:
         """The ``<AuthKitProvider>`` props that point authkit-js at this emulator."""
         cfg = self._require_workos().config
@@ -132,8 +184,9 @@ class EmulatorSuite:
         sock = bind_socket(self._config.host, self._config.port)
         config = replace(self._config, port=sock.getsockname()[1])
         self.workos = WorkOSEmulator(config, clock=self.clock, faults=self.faults, events=self.events, key=self.key)
+        self.control = ControlAPI(faults=self.faults, events=self.events, workos=self.workos)
         uv = uvicorn.Config(
-            self.workos.app,
+            mount(self.control, self.workos.app),
             http=transport_aware_h11(),
             interface="asgi3",
             lifespan="off",
@@ -152,34 +205,76 @@ class EmulatorSuite:
                 raise RuntimeError("the WorkOS emulator server stopped during startup")
             await asyncio.sleep(0.01)
         self.events.add("suite", "workos-started", url=config.base_url)
-        if self.with_convex:
-            try:
-                from .convex import ConvexEmulator
-            except ImportError as exc:
-                await self.shutdown()
-                raise RuntimeError(f"the Convex emulator is not available: {exc}") from exc
-            self.convex = ConvexEmulator(
-                self._config.host,
-                self.convex_port,
-                trusted_issuers=[self.workos.trusted_issuer(self.jwks_mode)],
-                faults=self.faults,
-                events=self.events,
-                clock=self.clock,
-            )
-            try:
+        try:
+            if self.stand_in:
+                await self._serve_tls()
+            if self.with_convex:
+                fetch = routed_fetch(WORKOS_API, self.workos_url, _fetch) if self.stand_in else _fetch
+                app = await asyncio.to_thread(self._load_functions) if self.convex_functions is not None else None
+                self.convex = ConvexEmulator(self._config.host, self.convex_port,
+                                             trusted_issuers=await self._providers(fetch), faults=self.faults,
+                                             events=self.events, clock=self.clock, app=app, jwks_fetch=fetch)
                 await self.convex.start()
-            except BaseException:
-                self.convex = None
-                await self.shutdown()
-                raise
+        except BaseException:
+            self.convex = None
+            await self.shutdown()
+            raise
         return self
 
+    async def _serve_tls(self) -> None:
+        """The same WorkOS API (without the control routes) over HTTPS, as api.workos.com."""
+        import uvicorn
+
+        assert self.workos is not None
+        self.certificate = LocalCertificate.generate()
+        sock = bind_socket(self._config.host, self.tls_port)
+        self.tls_port = sock.getsockname()[1]
+        uv = uvicorn.Config(self.workos.app, http=transport_aware_h11(), interface="asgi3", lifespan="off",
+                            proxy_headers=False, log_level="warning", access_log=False, timeout_graceful_shutdown=2)
+        uv.load()
+        uv.ssl = self.certificate.server_context()  # in memory; uvicorn would read files
+        self._tls_server = uvicorn.Server(uv)
+        self._tls_task = asyncio.create_task(self._tls_server._serve(sockets=[sock]))
+        while not self._tls_server.started:
+            if self._tls_task.done():
+                self._tls_task.result()
+                raise RuntimeError("the WorkOS stand-in (HTTPS) stopped during startup")
+            await asyncio.sleep(0.01)
+        self.events.add("suite", "workos-stand-in-started", host=WORKOS_API, port=self.tls_port)
+
+    def _load_functions(self) -> Any:
+        from .convex_functions import FunctionsApp
+        from .function_runner import FunctionRunner
+
+        runner = FunctionRunner(self.convex_functions, env=self.convex_env)
+        runner.start()
+        self.functions = FunctionsApp(runner)
+        return self.functions
+
+    async def _providers(self, fetch: Callable[[str], Awaitable[bytes]]) -> list[dict[str, Any]]:
+        assert self.workos is not None
+        if self.auth_providers is None:
+            if self.functions is not None and self.functions.auth_config is not None:
+                return await trusted_providers(self.functions.auth_config, fetch,
+                                               str(self.convex_functions / "auth.config.ts"))
+            return [self.workos.trusted_issuer(self.jwks_mode)]
+        if callable(self.auth_providers):
+            return self.auth_providers(self.workos)
+        return self.auth_providers
+
     async def shutdown(self) -> None:
+        if self.functions is not None:  # first: a call waiting for Node would hold a connection open
+            functions, self.functions = self.functions, None
+            await asyncio.to_thread(functions.runner.stop)
         if self.convex is not None:
             convex, self.convex = self.convex, None
             await convex.stop()
         if self.workos is not None:
             self.workos.close()  # release "hang" faults so connections can finish
+        if self._tls_task is not None:
+            self._tls_server.should_exit = True
+            task, self._tls_task = self._tls_task, None
+            await task
         if self._serve_task is not None:
             self._server.should_exit = True
             task, self._serve_task = self._serve_task, None
