@@ -62,7 +62,7 @@ def test_har_becomes_a_redacted_trace_with_the_recorders_event_types():
     for s in secrets["rts"] + secrets["ats"]:
         assert s not in text
     assert "someone@example.com" not in text
-    assert trace.meta["source"] == "har" and trace.meta["captured"] == ["fetch", "sync"]
+    assert trace.meta["source"] == "har" and trace.meta["captured"] == ["fetch", "sync", "sockets", "net-errors"]
     assert trace.meta["har"]["creator"] == "WebInspector 537.36" and trace.meta["har"]["entries"] == 8
     types = [(e.kind.value, e.type) for e in trace.events]
     assert ("convex", "Connect") in types and ("convex", "AuthError") in types
@@ -79,7 +79,8 @@ def test_har_becomes_a_redacted_trace_with_the_recorders_event_types():
     reqs = [e for e in trace.events if e.kind is Kind.FETCH and e.type == "request"]
     assert reqs[0].payload["refresh_token"] == fingerprint(secrets["rts"][0])
     assert [e.wall for e in trace.events] == sorted(e.wall for e in trace.events)
-    assert trace.events[0].mono == 0.0 and trace.events[0].wall == HAR_T0 + 100
+    assert trace.events[0].mono == 0.0 and (trace.events[0].kind, trace.events[0].type) == (Kind.LIFECYCLE, "navigation")
+    assert reqs[0].wall == HAR_T0 + 100 and reqs[0].mono == 100.0
     # and it is a valid trace file
     assert Trace.loads(text).events == trace.events
 
@@ -88,17 +89,22 @@ def test_diagnosis_of_a_har_and_what_it_cannot_judge():
     doc, _ = story()
     d = diagnose(har_to_trace(doc))
     assert d.source == "har"
-    assert [f.id for f in d.findings] == ["stale-token-on-reconnect", "offline-at-refresh", "rotation-race"]
-    stale = d.findings[0]
-    assert "closed with code 1006" in stale.explanation
-    assert "ERR_INTERNET_DISCONNECTED" in d.findings[1].explanation
+    assert [(f.id, f.confidence) for f in d.findings] == [
+        ("hidden-tab-refresh-paused", "inferred"), ("stale-token-on-reconnect", "confirmed"),
+        ("split-brain", "inferred"), ("offline-at-refresh", "confirmed"), ("rotation-race", "confirmed")]
+    hidden, stale, split, offline, _ = d.findings
+    assert "closed with code 1006" in stale.explanation and stale.missing_evidence == ()
+    assert "ERR_INTERNET_DISCONNECTED" in offline.explanation
+    # The request gap (0.1 s to 11:40) and the expired token: visibility deduced, and said so.
+    assert "11 min 40 s" in hidden.explanation and "cannot show visibility" in hidden.explanation
+    assert [m.what for m in hidden.missing_evidence] == ["page visibility, lifecycle and online/offline events"]
+    assert "boot.js" in hidden.missing_evidence[0].capture
+    # From the AuthError (no recovery) until WorkOS refused the reused token.
+    [sb] = d.split_brain
+    assert sb.inferred and sb.start == split.at and sb.end == d.findings[-1].at
     not_judged = {n.id: n.reason for n in d.not_judged}
-    assert set(not_judged) == {"hidden-tab-refresh-paused", "transient-refresh-reported-as-signout", "throw-wedge",
-                               "pause-overwrite-wedge", "same-token-reauth", "refresh-token-removed-by-other-tab",
-                               "refresh-lock-starvation", "split-brain"}
-    assert "HAR" in not_judged["hidden-tab-refresh-paused"] and "visibility" in not_judged["hidden-tab-refresh-paused"]
-    assert "storage" in not_judged["refresh-token-removed-by-other-tab"]
-    assert d.split_brain == []
+    assert set(not_judged) == {"throw-wedge", "pause-overwrite-wedge", "same-token-reauth", "refresh-lock-starvation"}
+    assert "HAR" in not_judged["throw-wedge"] and "Convex client events" in not_judged["throw-wedge"]
 
 
 def test_cookie_mode_har_missing_refresh_token():

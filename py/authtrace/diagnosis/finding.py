@@ -19,6 +19,9 @@ REFRESH_LOCK_STARVATION = "refresh-lock-starvation"
 OFFLINE_AT_REFRESH = "offline-at-refresh"
 SESSION_ENDED = "session-ended"
 SPLIT_BRAIN = "split-brain"
+# Never silent over a failure: a refused or failed refresh, a Convex AuthError or FatalError
+# that no other finding explains gets this one, with its evidence.
+UNEXPLAINED_AUTH_FAILURE = "unexplained-auth-failure"
 
 # Root causes before their consequences: findings at the same time are listed in this order.
 CAUSES: tuple[str, ...] = (
@@ -35,7 +38,27 @@ CAUSES: tuple[str, ...] = (
     OFFLINE_AT_REFRESH,
     SESSION_ENDED,
     SPLIT_BRAIN,
+    UNEXPLAINED_AUTH_FAILURE,
 )
+
+# How sure a finding is: every link of the chain is in the input, or a link is deduced
+# from what the input can show (a HAR has no visibility, storage or client events).
+CONFIRMED = "confirmed"
+INFERRED = "inferred"
+
+
+@dataclass(frozen=True)
+class Missing:
+    """Evidence a finding lacks, and how to capture it next time."""
+
+    what: str
+    capture: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"what": self.what, "capture": self.capture}
+
+    def __str__(self) -> str:
+        return f"{self.what} (to capture it: {self.capture})"
 
 
 @dataclass(frozen=True)
@@ -44,7 +67,10 @@ class Finding:
 
     ``at`` is the wall time (ms) of the decisive event; ``evidence`` the ids of
     the events it rests on, in trace order. ``tab`` is not part of the JSON
-    contract; it says where it happened.
+    contract; it says where it happened. ``confidence`` is :data:`CONFIRMED` or
+    :data:`INFERRED`; ``missing_evidence`` says what an inferred finding deduced
+    instead of seeing, and how to capture it (for an unexplained failure: what
+    would explain it).
     """
 
     id: str
@@ -53,10 +79,17 @@ class Finding:
     explanation: str
     fix: str
     tab: str | None = None
+    confidence: str = CONFIRMED
+    missing_evidence: tuple[Missing, ...] = ()
+
+    @property
+    def inferred(self) -> bool:
+        return self.confidence == INFERRED
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "at": self.at, "evidence": list(self.evidence),
-                "explanation": self.explanation, "fix": self.fix}
+                "explanation": self.explanation, "fix": self.fix, "confidence": self.confidence,
+                "missing_evidence": [m.to_json() for m in self.missing_evidence]}
 
 
 @dataclass(frozen=True)
@@ -86,15 +119,35 @@ class NotJudged:
         return {"id": self.id, "reason": self.reason}
 
 
+@dataclass(frozen=True)
+class InputInfo:
+    """One input the diagnosis read (a trace, a HAR of some browser) and what it lacks."""
+
+    kind: str  # "trace" or "har"
+    tabs: list[str]
+    name: str | None = None  # the file's label when several were merged
+    browser: str | None = None  # a HAR's exporter: "chrome", "firefox", "safari" or "other"
+    lacks: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "kind": self.kind, "browser": self.browser, "tabs": list(self.tabs),
+                "lacks": list(self.lacks)}
+
+
 @dataclass
 class Diagnosis:
     source: str
     findings: list[Finding] = field(default_factory=list)
     split_brain: list[SplitBrain] = field(default_factory=list)
     not_judged: list[NotJudged] = field(default_factory=list)
+    inputs: list[InputInfo] = field(default_factory=list)
 
     def ids(self) -> list[str]:
         return [f.id for f in self.findings]
+
+    def causes(self) -> list[str]:
+        """The cause ids found, each once, in the order of their first finding."""
+        return list(dict.fromkeys(self.ids()))
 
     def by_id(self, cause: str) -> list[Finding]:
         return [f for f in self.findings if f.id == cause]
@@ -105,4 +158,5 @@ class Diagnosis:
             "findings": [f.to_json() for f in self.findings],
             "split_brain": [s.to_json() for s in self.split_brain],
             "not_judged": [n.to_json() for n in self.not_judged],
+            "inputs": [i.to_json() for i in self.inputs],
         }

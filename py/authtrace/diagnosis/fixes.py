@@ -73,7 +73,8 @@ FIXES: dict[str, str] = {
     F.OFFLINE_AT_REFRESH: (
         "The refresh was sent while the browser was offline, so it could only fail. Do not refresh while "
         "navigator.onLine is false: keep the still-valid token, wait for the online event, then refresh; treat the "
-        f"TypeError as transient, never as a sign-out. {BRIDGE} gates its retries on online and visibility."
+        f"TypeError as transient, never as a sign-out. {BRIDGE} waits for the online event (navigator.onLine is only a "
+        "hint: at most 30 s) and retries at once when it fires."
     ),
     F.SESSION_ENDED: (
         "This is a genuine end of the session (WorkOS refused the refresh token with invalid_grant): the user must "
@@ -85,5 +86,12 @@ FIXES: dict[str, str] = {
         "named in the other findings; as a safety net, watch for useConvexAuth().isAuthenticated false while "
         "AuthKit has a user and re-bind auth (a new fetchAccessToken identity makes ConvexProviderWithAuth call "
         f"setAuth again; after a stopped socket, remount the client). {BRIDGE} includes this watchdog."
+    ),
+    F.UNEXPLAINED_AUTH_FAILURE: (
+        "authtrace could not name the chain behind this failure from this input. Record the tab with the authtrace "
+        "recorder and the client wrappers (traceUseAuth, traceConvexOptions; a Chrome HAR at least keeps the Convex "
+        "frames) to see what the app did with it. Whatever the cause: a transient failure must never become a "
+        "sign-out (retry once the tab is visible and online), and a terminal one must sign the whole app out "
+        f"consistently (AuthKit's user and Convex together) instead of leaving a user on screen; {BRIDGE} does both."
     ),
 }

@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..event import Event, Kind
+from ..failure import classify_payload
 from ..trace import Trace
-from .timeline import Timeline, error_label, fmt_dur, num, quote, transient_kind
+from .payload import num
+from .timeline import Timeline
+from .wording import error_label, fmt_dur, quote
 
 
 @dataclass(frozen=True)
@@ -92,8 +95,8 @@ def _authkit(e: Event) -> str | None:
     if e.type == "getAccessToken":
         call = f"getAccessToken({'force' if p.get('force_refresh') else ''})"
         if p.get("outcome") == "error":
-            kind = transient_kind(p.get("name"), p.get("message"), p.get("error_class"), p.get("status"),
-                                  p.get("is_transient"))
+            verdict = classify_payload(p)
+            kind = verdict.reason if verdict.evident else None
             return (f"{call} ✗ {error_label(p.get('name'), p.get('error_class'))}: {p.get('message')}"
                     + (f" (transient: {kind})" if kind else ""))
         if p.get("outcome") == "null":
@@ -116,6 +119,8 @@ def describe(e: Event, last_state: dict[str, dict] | None = None) -> str | None:
             return f"machine slept ~{fmt_dur(num(p.get('jumpMs')) or 0)}"
         if e.type == "pageshow" and p.get("persisted"):
             return "restored from back/forward cache"
+        if e.type == "navigation":
+            return f"page loaded (document request, {p.get('status')})"
         return None
     if e.kind is Kind.VISIBILITY:
         return f"tab {p.get('state')}" if e.type == "visibilitychange" else None
@@ -126,6 +131,8 @@ def describe(e: Event, last_state: dict[str, dict] | None = None) -> str | None:
     if e.kind is Kind.WEBSOCKET:
         if e.type == "close" and p.get("sync"):
             return f"Convex socket closed {p.get('code')}" + (f" {quote(p.get('reason'))}" if p.get("reason") else "")
+        if e.type == "create" and p.get("sync") and p.get("frames") is False:
+            return "Convex socket opened (the HAR has no frames)"
         return None
     if e.kind is Kind.CONVEX:
         return _convex(e, last_state)

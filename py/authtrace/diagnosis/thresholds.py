@@ -5,6 +5,8 @@ They are starting points derived from the reference behaviour of authkit-js
 recorded scenarios are meant to tune them. All times are milliseconds.
 """
 
+from .. import split_brain
+
 # Access tokens: WorkOS mints 5-minute tokens; the trace's own JWT claims win.
 DEFAULT_ACCESS_TOKEN_LIFETIME_MS = 300_000
 
@@ -60,7 +62,7 @@ SIGNOUT_AFTER_TERMINAL_MS = 60_000
 LONG_QUIET_MS = 10 * 60_000
 
 # split-brain: shorter closed intervals are render races, not a split brain.
-SPLIT_BRAIN_MIN_MS = 1_000
+SPLIT_BRAIN_MIN_MS = split_brain.MIN_MS
 # An AuthError with no recovery this long after it leaves Convex unauthenticated.
 AUTH_ERROR_RECOVERY_MS = 15_000
 

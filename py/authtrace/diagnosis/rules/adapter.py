@@ -3,13 +3,19 @@ a throw that wedges the socket, a second setAuth that overwrites the pause, the 
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
+
 from ...event import Event, Kind
+from ...failure import transient_reason
 from .. import finding as F
 from .. import thresholds as T
+from ..exchanges import Exchange, TokenCall
 from ..fixes import FIXES
-from ..finding import Finding
-from ..timeline import Exchange, Timeline, TokenCall, fmt_at, fmt_dur, quote, transient_kind
-from . import rule
+from ..finding import CONFIRMED, INFERRED, Finding
+from ..timeline import Timeline
+from ..wording import fmt_at, fmt_dur, quote
+from . import NO_USER_EVENT, TICK, rule
 
 _TRANSIENT_WORDS = {
     "network": "a network failure",
@@ -25,47 +31,82 @@ def _transient_words(kind: str) -> str:
     return _TRANSIENT_WORDS.get(kind, kind)
 
 
-def _failed_refresh_within(tl: Timeline, tab: str, start: float, end: float) -> Exchange | None:
+class _FailedRefreshes:
+    """A tab's exchanges that got an answer other than a token, by when it came; which of
+    those in a window came last in exchange order is a range-maximum query (sparse table)."""
+
+    def __init__(self, ranked: list[tuple[float, int, Exchange]]) -> None:
+        ranked.sort(key=lambda r: (r[0], r[1]))
+        self.walls = [w for w, _, _ in ranked]
+        self.table = [[i for _, i, _ in ranked]]  # table[k][j]: max rank among j .. j + 2**k - 1
+        k = 1
+        while (1 << k) <= len(ranked):
+            prev, half = self.table[-1], 1 << (k - 1)
+            self.table.append([max(prev[j], prev[j + half]) for j in range(len(prev) - half)])
+            k += 1
+        self.at = {i: x for _, i, x in ranked}
+
+    def last_within(self, lo: float, hi: float) -> Exchange | None:
+        a, b = bisect_left(self.walls, lo), bisect_right(self.walls, hi)
+        if a >= b:
+            return None
+        k = (b - a).bit_length() - 1
+        return self.at[max(self.table[k][a], self.table[k][b - (1 << k)])]
+
+
+def _failed_refreshes(tl: Timeline) -> dict[str, _FailedRefreshes]:
+    by_tab: dict[str, list[tuple[float, int, Exchange]]] = {}
+    for i, x in enumerate(tl.exchanges):
+        if x.end is not None and not x.ok:
+            by_tab.setdefault(x.tab, []).append((x.end.wall, i, x))
+    return {tab: _FailedRefreshes(ranked) for tab, ranked in by_tab.items()}
+
+
+def _failed_refresh_within(failed: dict[str, _FailedRefreshes], tab: str, start: float, end: float) -> Exchange | None:
     """The refresh exchange in ``tab`` that failed inside a call's span."""
-    last = None
-    for x in tl.exchanges:
-        if x.tab == tab and x.end is not None and not x.ok and start - T.CALL_SLACK_MS <= x.end.wall <= end + T.CALL_SLACK_MS:
-            last = x
-    return last
+    table = failed.get(tab)
+    return table.last_within(start - T.CALL_SLACK_MS, end + T.CALL_SLACK_MS) if table else None
 
 
 def _auth_change_false(tl: Timeline, tab: str, after: float, before: float) -> Event | None:
-    for e in tl.of(tab, Kind.CONVEX, "auth-change", after=after, before=before):
-        if e.payload.get("is_authenticated") is False:
-            return e
-    return None
+    return tl.series(tab, Kind.CONVEX, "auth-change").where(_unauthenticated).first(after, before)
+
+
+def _unauthenticated(e: Event) -> bool:
+    return e.payload.get("is_authenticated") is False
 
 
 @rule(F.TRANSIENT_REFRESH_REPORTED_AS_SIGNOUT, needs=("convex-client",), any_of=(("authkit-client",), ("fetch",)))
-def transient_refresh_reported_as_signout(tl: Timeline) -> list[Finding]:
-    out: list[Finding] = []
+def transient_refresh_reported_as_signout(tl: Timeline) -> Iterator[Finding | None]:
     used: set[int] = set()
     candidates: list[tuple[str, Event, str, str, Exchange | None]] = []
-    for call in tl.calls:
+    failed = _failed_refreshes(tl)
+    for i, call in enumerate(tl.calls):
+        if not i % TICK:
+            yield None
         kind = call.transient
         if call.end is None or kind is None:
             continue
-        fx = _failed_refresh_within(tl, call.tab, call.start_wall, call.end.wall)
+        fx = _failed_refresh_within(failed, call.tab, call.start_wall, call.end.wall)
         candidates.append((call.tab, call.end, kind, f"getAccessToken{'({forceRefresh: true})' if call.force else '()'} "
                            f"failed with {call.error_text}", fx))
     tabs_with_calls = {c.tab for c in tl.calls}
-    for x in tl.exchanges:
+    for i, x in enumerate(tl.exchanges):
+        if not i % TICK:
+            yield None
         # Without the AuthKit wrapper, the failed refresh itself is the evidence.
         if x.tab in tabs_with_calls or x.end is None or not x.is_refresh or x.ok:
             continue
         p = x.end.payload
-        kind = transient_kind(p.get("name"), p.get("message"), status=x.status) if x.failed else \
-            transient_kind(None, None, status=x.status)
+        kind = transient_reason(p.get("name"), p.get("message"), status=x.status) if x.failed else \
+            transient_reason(status=x.status)
         if kind:
             what = (f"the refresh request failed with {p.get('name')}: {p.get('message')}" if x.failed
                     else f"the refresh request got HTTP {x.status}")
             candidates.append((x.tab, x.end, kind, what, None))
-    for tab, failure, kind, what, fx in candidates:
+    for i, (tab, failure, kind, what, fx) in enumerate(candidates):
+        if not i % TICK:
+            yield None
         flip = _auth_change_false(tl, tab, failure.wall, failure.wall + T.CONVEX_REACTION_MS)
         if flip is None or flip.id in used:
             continue
@@ -82,21 +123,20 @@ def transient_refresh_reported_as_signout(tl: Timeline) -> list[Finding]:
                 f"never retries. AuthKit still had the user {user.detail.get('user_id') or ''}".rstrip()
                 + (" until the end of the trace." if user.end is None else f" until {fmt_at(tl, user.end)}."))
         evidence = [failure.id, flip.id] + (fx.evidence() if fx else [])
-        out.append(Finding(F.TRANSIENT_REFRESH_REPORTED_AS_SIGNOUT, flip.wall, sorted(set(evidence)), text,
-                           FIXES[F.TRANSIENT_REFRESH_REPORTED_AS_SIGNOUT], tab))
-    return out
+        guessed = bool(user.detail.get("inferred"))
+        yield Finding(F.TRANSIENT_REFRESH_REPORTED_AS_SIGNOUT, flip.wall, sorted(set(evidence)), text,
+                      FIXES[F.TRANSIENT_REFRESH_REPORTED_AS_SIGNOUT], tab,
+                      INFERRED if guessed else CONFIRMED, NO_USER_EVENT if guessed else ())
 
 
-def _reconnected(tl: Timeline, tab: str, after: float, before: float) -> Event | None:
-    for e in tl.of(tab, after=after, before=before):
-        if e.kind is Kind.CONVEX and e.type == "Connect":
-            return e
-        if e.kind is Kind.WEBSOCKET and e.type == "open" and e.payload.get("sync"):
-            return e
-        if e.kind is Kind.CONVEX and e.type == "state" and e.payload.get("socket") in ("connecting", "ready") \
-                and e.payload.get("has_ever_connected") is not False:
-            return e
-    return None
+def _reconnect_sign(e: Event) -> bool:
+    """A sign the Convex socket is (re)connecting or up again."""
+    if e.kind is Kind.CONVEX and e.type == "Connect":
+        return True
+    if e.kind is Kind.WEBSOCKET and e.type == "open" and e.payload.get("sync"):
+        return True
+    return e.kind is Kind.CONVEX and e.type == "state" and e.payload.get("socket") in ("connecting", "ready") \
+        and e.payload.get("has_ever_connected") is not False
 
 
 def _never_connected(state: Event | None) -> bool:
@@ -104,11 +144,20 @@ def _never_connected(state: Event | None) -> bool:
         and state.payload.get("has_ever_connected") is False
 
 
+def _not_stopped(state: Event) -> bool:
+    return state.payload.get("socket") != "stopped"
+
+
+def _connected_once(state: Event) -> bool:
+    return not _never_connected(state)
+
+
 @rule(F.THROW_WEDGE, needs=("authkit-client", "convex-client"))
-def throw_wedge(tl: Timeline) -> list[Finding]:
-    out: list[Finding] = []
+def throw_wedge(tl: Timeline) -> Iterator[Finding | None]:
     wedged_tabs: set[str] = set()
-    for call in tl.calls:
+    for i, call in enumerate(tl.calls):
+        if not i % TICK:
+            yield None
         if call.end is None or call.outcome != "error" or call.tab in wedged_tabs:
             continue
         tab, t0 = call.tab, call.end.wall
@@ -119,24 +168,24 @@ def throw_wedge(tl: Timeline) -> list[Finding]:
         initial = _never_connected(state) and state.payload.get("paused") in ("uninitialized", "yes")
         if not (stopped or initial):
             continue
-        later = [s for s in tl.socket_states(tab) if t0 < s.wall <= t0 + T.WEDGE_STOPPED_MS and s.wall > state.wall]
-        if any(s.payload.get("socket") != "stopped" if stopped else not _never_connected(s) for s in later):
+        # The socket left that state: a later sample (within the 10 s) that is not stopped / has connected.
+        left = tl.socket_states(tab).where(_not_stopped if stopped else _connected_once)
+        if left.first(before=t0 + T.WEDGE_STOPPED_MS, later_than=max(t0, state.wall)) is not None:
             continue
-        if _reconnected(tl, tab, t0, t0 + T.WEDGE_STOPPED_MS) is not None and stopped:
+        if stopped and tl.series(tab).where(_reconnect_sign).first(t0, t0 + T.WEDGE_STOPPED_MS) is not None:
             continue
         if initial and tl.of(tab, Kind.CONVEX, "Connect", after=t0, before=t0 + T.WEDGE_STOPPED_MS):
             continue
-        rejection = next(iter(tl.of(tab, Kind.NOTE, "unhandledrejection", after=t0 - T.STATE_SAMPLE_SLACK_MS,
-                                    before=t0 + T.REJECTION_AFTER_ERROR_MS)), None)
+        rejection = tl.series(tab, Kind.NOTE, "unhandledrejection").first(t0 - T.STATE_SAMPLE_SLACK_MS,
+                                                                         t0 + T.REJECTION_AFTER_ERROR_MS)
         if rejection is None and not call.force and stopped:
             # A stopped socket after an unforced call that nobody rethrew is not this wedge.
             continue
         if short and (rejection is None or not stopped or tl.end - t0 < T.WEDGE_SHORT_TRACE_MIN_MS):
             continue  # the trace ends too soon to tell
         wedged_tabs.add(tab)
-        following = [s for s in tl.socket_states(tab) if s.wall > t0]
-        until = next((s.wall for s in following if (s.payload.get("socket") != "stopped" if stopped
-                                                    else not _never_connected(s))), None)
+        back = left.first(later_than=t0)
+        until = back.wall if back is not None else None
         held = (until if until is not None else tl.end) - t0
         if stopped:
             text = (f"At {fmt_at(tl, t0)} in {tl.describe_tab(tab)} the token fetch Convex was awaiting rejected "
@@ -153,22 +202,28 @@ def throw_wedge(tl: Timeline) -> list[Finding]:
                     f"open but no Connect or query was sent for {fmt_dur(held)}"
                     + (" (until the end of the trace)" if until is None else "") + ".")
         evidence = [call.end.id, state.id] + ([rejection.id] if rejection else [])
-        out.append(Finding(F.THROW_WEDGE, t0, sorted(set(evidence)), text, FIXES[F.THROW_WEDGE], tab))
-    return out
+        yield Finding(F.THROW_WEDGE, t0, sorted(set(evidence)), text, FIXES[F.THROW_WEDGE], tab)
 
 
 def _first_call_after(tl: Timeline, tab: str, wall: float) -> TokenCall | None:
-    for call in tl.calls:
-        if call.tab == tab and call.start_wall >= wall - T.STATE_SAMPLE_SLACK_MS / 10:
-            return call
-    return None
+    calls = tl.calls_in(tab)
+    i = bisect_left(calls, wall - T.STATE_SAMPLE_SLACK_MS / 10, key=lambda c: c.start_wall)
+    return calls[i] if i < len(calls) else None
+
+
+def _sync(e: Event) -> bool:
+    return bool(e.payload.get("sync"))
+
+
+def _paused_yes(state: Event) -> bool:
+    return state.payload.get("paused") == "yes"
 
 
 @rule(F.PAUSE_OVERWRITE_WEDGE, needs=("convex-client",))
-def pause_overwrite_wedge(tl: Timeline) -> list[Finding]:
-    out: list[Finding] = []
+def pause_overwrite_wedge(tl: Timeline) -> Iterator[Finding | None]:
     for tab in tl.tabs:
-        states = tl.socket_states(tab)
+        yield None
+        states = list(tl.socket_states(tab))
         runs: list[tuple[Event, float | None]] = []
         i = 0
         while i < len(states):
@@ -182,15 +237,13 @@ def pause_overwrite_wedge(tl: Timeline) -> list[Finding]:
                 i += 1
         for first, run_end in runs:
             stop = run_end if run_end is not None else tl.end
-            set_auths = tl.of(tab, Kind.CONVEX, "setAuth", before=stop)
-            creates = [c for c in tl.of(tab, Kind.WEBSOCKET, "create", before=first.wall) if c.payload.get("sync")]
-            if creates:
-                set_auths = [s for s in set_auths if s.wall >= creates[-1].wall - T.PAUSE_WEDGE_FALLBACK_MS]
+            create = tl.series(tab, Kind.WEBSOCKET, "create").where(_sync).last(before=first.wall)
+            set_auths = tl.of(tab, Kind.CONVEX, "setAuth", before=stop,
+                              after=create.wall - T.PAUSE_WEDGE_FALLBACK_MS if create is not None else None)
             if not set_auths:
                 continue
             last = set_auths[-1]
-            overwritten = len(set_auths) >= 2 or any(s.payload.get("paused") == "yes" for s in states
-                                                     if first.wall <= s.wall <= stop)
+            overwritten = len(set_auths) >= 2 or bool(tl.socket_states(tab).where(_paused_yes).count(first.wall, stop))
             if not overwritten:
                 continue  # one setAuth whose fetch failed: the throw-wedge's initial path
             call = _first_call_after(tl, tab, last.wall)
@@ -214,9 +267,8 @@ def pause_overwrite_wedge(tl: Timeline) -> list[Finding]:
                     f"had never connected (isWebSocketConnected=true, hasEverConnected=false) for {fmt_dur(held)}"
                     + (" until the end of the trace" if run_end is None else "") + ": queries load forever.")
             evidence = [s.id for s in set_auths[-2:]] + [first.id] + ([call.end.id] if call and call.end else [])
-            out.append(Finding(F.PAUSE_OVERWRITE_WEDGE, max(first.wall, anchor) + T.PAUSE_WEDGE_MS,
-                               sorted(set(evidence)), text, FIXES[F.PAUSE_OVERWRITE_WEDGE], tab))
-    return out
+            yield Finding(F.PAUSE_OVERWRITE_WEDGE, max(first.wall, anchor) + T.PAUSE_WEDGE_MS,
+                          sorted(set(evidence)), text, FIXES[F.PAUSE_OVERWRITE_WEDGE], tab)
 
 
 def _call_label(call) -> str:
@@ -225,26 +277,41 @@ def _call_label(call) -> str:
     return f"getAccessToken{'({forceRefresh: true})' if call.force else '() (forceRefresh not passed)'}"
 
 
+def _with_token(e: Event) -> bool:
+    return e.payload.get("token_type") != "None"
+
+
+def _reaction_or_token(e: Event) -> bool:
+    """What can follow a token call in Convex: a sign-out, giving up refetching, or a token sent."""
+    return (e.type == "auth-change" and e.payload.get("is_authenticated") is False) \
+        or (e.type == "state" and e.payload.get("auth") == "notRefetching") or e.type == "Authenticate"
+
+
+def _no_update_attempted(e: Event) -> bool:
+    return e.payload.get("auth_update_attempted") is False
+
+
 @rule(F.SAME_TOKEN_REAUTH, needs=("authkit-client", "convex-client", "sync"))
-def same_token_reauth(tl: Timeline) -> list[Finding]:
-    out: list[Finding] = []
+def same_token_reauth(tl: Timeline) -> Iterator[Finding | None]:
     by_reaction: dict[int, Finding] = {}
     # Convex's own fetchToken calls when recorded (they show what Convex got even when
     # the adapter answered from a cache), else AuthKit's getAccessToken calls.
-    for call in [*tl.convex_fetches, *(c for c in tl.calls if not tl.convex_fetches)]:
+    for i, call in enumerate(tl.convex_fetches or tl.calls):
+        if not i % TICK:
+            yield None
         if call.end is None or call.outcome != "token" or not call.token:
             continue
         tab = call.tab
         first = call.start or call.end
         # Sent before the call in trace order (events of one millisecond are ordered by id).
-        sent = [a for a in tl.of(tab, Kind.CONVEX, "Authenticate", before=first.wall)
-                if a.payload.get("token_type") != "None" and (a.wall, a.id or 0) < (first.wall, first.id or 0)]
-        if not sent or sent[-1].payload.get("token") != call.token:
+        authenticate = next((a for a in reversed(tl.series(tab, Kind.CONVEX, "Authenticate").where(_with_token)
+                                                 .span(before=first.wall))
+                             if (a.wall, a.id or 0) < (first.wall, first.id or 0)), None)
+        if authenticate is None or authenticate.payload.get("token") != call.token:
             continue
-        authenticate = sent[-1]
         window_end = call.end.wall + T.CONVEX_REACTION_MS
         reaction = None
-        for e in tl.of(tab, Kind.CONVEX, after=call.end.wall, before=window_end):
+        for e in tl.series(tab, Kind.CONVEX).where(_reaction_or_token).span(call.end.wall, window_end):
             if e.type == "auth-change" and e.payload.get("is_authenticated") is False:
                 reaction = e
                 break
@@ -255,9 +322,8 @@ def same_token_reauth(tl: Timeline) -> list[Finding]:
                 break  # a different token went out: this call was not the last word
         if reaction is None:
             continue
-        if reaction.type == "state" and not any(
-                e.payload.get("auth_update_attempted") is False
-                for e in tl.of(tab, Kind.CONVEX, "AuthError", after=reaction.wall)):
+        if reaction.type == "state" and not tl.series(tab, Kind.CONVEX, "AuthError").where(
+                _no_update_attempted).count(after=reaction.wall):
             # 'notRefetching' alone is latent (every page load with the stock adapter gets
             # there); it becomes a finding once the server has to reject the expired token.
             continue
@@ -275,5 +341,4 @@ def same_token_reauth(tl: Timeline) -> list[Finding]:
         # One finding per reaction: the last call before it is the one Convex reacted to.
         by_reaction[reaction.id] = Finding(F.SAME_TOKEN_REAUTH, call.end.wall, sorted(evidence), text,
                                            FIXES[F.SAME_TOKEN_REAUTH], tab)
-    out.extend(by_reaction.values())
-    return out
+    yield from by_reaction.values()

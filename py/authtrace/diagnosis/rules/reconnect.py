@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
+
 from ...event import Event, Kind
 from .. import finding as F
 from .. import thresholds as T
 from ..fixes import FIXES
 from ..finding import Finding
-from ..timeline import Timeline, fmt_at, fmt_dur, num, quote
-from . import rule
+from ..payload import num
+from ..timeline import Timeline
+from ..wording import fmt_at, fmt_dur, quote
+from . import TICK, rule
 
 
 def _expired(ev: Event) -> bool:
@@ -26,7 +31,7 @@ def _is_reconnect(tl: Timeline, connect: Event) -> bool:
         return True
     if p.get("last_close_reason"):
         return True
-    return bool(tl.of(connect.tab, Kind.CONVEX, "Connect", before=connect.wall)[:-1])
+    return tl.series(connect.tab, Kind.CONVEX, "Connect").count(before=connect.wall) > 1
 
 
 def _auth_error_after(tl: Timeline, ev: Event, window: float) -> Event | None:
@@ -36,20 +41,28 @@ def _auth_error_after(tl: Timeline, ev: Event, window: float) -> Event | None:
     return None
 
 
+def _connect_of(tl: Timeline, auth: Event) -> Event | None:
+    """The Connect on the same socket this Authenticate went out with (the last within 2 s before it)."""
+    socket = auth.payload.get("socket")
+    for c in reversed(tl.of(auth.tab, Kind.CONVEX, "Connect", after=auth.wall - T.STALE_AUTH_AFTER_CONNECT_MS,
+                            before=auth.wall)):
+        if c.payload.get("socket") == socket and (c.id or 0) <= (auth.id or 0):
+            return c
+    return None
+
+
 @rule(F.STALE_TOKEN_ON_RECONNECT, needs=("sync",))
-def stale_token_on_reconnect(tl: Timeline) -> list[Finding]:
-    out: list[Finding] = []
+def stale_token_on_reconnect(tl: Timeline) -> Iterator[Finding | None]:
     for tab in tl.tabs:
         seen_connects: set[int] = set()
-        for auth in tl.of(tab, Kind.CONVEX, "Authenticate"):
+        for i, auth in enumerate(tl.of(tab, Kind.CONVEX, "Authenticate")):
+            if not i % TICK:
+                yield None
             if auth.payload.get("token_type") == "None" or not _expired(auth):
                 continue
-            connects = [c for c in tl.of(tab, Kind.CONVEX, "Connect", after=auth.wall - T.STALE_AUTH_AFTER_CONNECT_MS,
-                                         before=auth.wall)
-                        if c.payload.get("socket") == auth.payload.get("socket") and (c.id or 0) <= (auth.id or 0)]
-            if not connects:
+            connect = _connect_of(tl, auth)
+            if connect is None:
                 continue
-            connect = connects[-1]
             if connect.id in seen_connects or not _is_reconnect(tl, connect):
                 continue
             seen_connects.add(connect.id)
@@ -77,38 +90,58 @@ def stale_token_on_reconnect(tl: Timeline) -> list[Finding]:
                 evidence.append(back.id)
             else:
                 text += f" Convex was not authenticated again within {fmt_dur(T.RECOVERY_WINDOW_MS)}."
-            out.append(Finding(F.STALE_TOKEN_ON_RECONNECT, auth.wall, sorted(evidence), text,
-                               FIXES[F.STALE_TOKEN_ON_RECONNECT], tab))
-    return out
+            yield Finding(F.STALE_TOKEN_ON_RECONNECT, auth.wall, sorted(evidence), text,
+                          FIXES[F.STALE_TOKEN_ON_RECONNECT], tab)
+
+
+def _expired_signal(e: Event) -> bool:
+    """A sign the tab was using an expired token (see :func:`_expiry_signal`)."""
+    if e.kind is Kind.CONVEX and e.type == "Authenticate" and e.payload.get("token_type") != "None" and _expired(e):
+        return True
+    if e.kind is Kind.CONVEX and e.type == "AuthError":
+        return True
+    if e.kind is Kind.AUTHKIT and e.type == "getAccessToken" and e.payload.get("outcome") == "token":
+        left = num(e.payload.get("seconds_left"))
+        return left is not None and left <= 0
+    return False
 
 
 def _expiry_signal(tl: Timeline, tab: str, after: float, before: float) -> tuple[Event, str] | None:
     """The first sign in the window that the tab was using an expired token."""
-    for e in tl.of(tab, after=after, before=before):
-        if e.kind is Kind.CONVEX and e.type == "Authenticate" and e.payload.get("token_type") != "None" and _expired(e):
-            return e, f"Convex sent an access token that had expired {fmt_dur(-(num(e.payload.get('seconds_left')) or 0) * 1000)} earlier"
-        if e.kind is Kind.CONVEX and e.type == "AuthError":
-            return e, f"the Convex server rejected the token: AuthError {quote(e.payload.get('error'))}"
-        if e.kind is Kind.AUTHKIT and e.type == "getAccessToken" and e.payload.get("outcome") == "token":
-            left = num(e.payload.get("seconds_left"))
-            if left is not None and left <= 0:
-                return e, f"getAccessToken returned a token that had expired {fmt_dur(-left * 1000)} earlier"
-    return None
+    e = tl.series(tab).where(_expired_signal).first(after, before)
+    if e is None:
+        return None
+    if e.type == "Authenticate":
+        return e, f"Convex sent an access token that had expired {fmt_dur(-(num(e.payload.get('seconds_left')) or 0) * 1000)} earlier"
+    if e.type == "AuthError":
+        return e, f"the Convex server rejected the token: AuthError {quote(e.payload.get('error'))}"
+    return e, f"getAccessToken returned a token that had expired {fmt_dur(-num(e.payload.get('seconds_left')) * 1000)} earlier"
+
+
+def _refreshed_at(tl: Timeline) -> dict[str, list[float]]:
+    """Per tab, when successful refresh exchanges were answered, in time order."""
+    out: dict[str, list[float]] = {}
+    for x in tl.exchanges:
+        if x.is_refresh and x.ok:
+            out.setdefault(x.tab, []).append(x.end_wall or 0)
+    for walls in out.values():
+        walls.sort()
+    return out
 
 
 @rule(F.HIDDEN_TAB_REFRESH_PAUSED, needs=("page",), any_of=(("sync",), ("authkit-client",)))
-def hidden_tab_refresh_paused(tl: Timeline) -> list[Finding]:
-    out: list[Finding] = []
+def hidden_tab_refresh_paused(tl: Timeline) -> Iterator[Finding | None]:
+    refreshed_at = _refreshed_at(tl)
     for tab in tl.tabs:
+        yield None
         for hid in tl.hidden[tab]:
             duration = hid.duration(tl.end)
             if duration <= tl.lifetime_ms:
                 continue
             hid_end = hid.end_or(tl.end)
-            refreshed = [x for x in tl.exchanges if x.tab == tab and x.is_refresh and x.ok
-                         and hid.start <= (x.end_wall or 0) <= hid_end]
-            if refreshed:
-                continue
+            walls = refreshed_at.get(tab, [])
+            if bisect_left(walls, hid.start) < bisect_right(walls, hid_end):
+                continue  # a refresh succeeded while it was hidden
             # The token current when the tab hid expires at most one lifetime later.
             found = _expiry_signal(tl, tab, hid.start, hid_end + T.EXPIRED_AFTER_HIDDEN_MS)
             if found is None:
@@ -117,7 +150,7 @@ def hidden_tab_refresh_paused(tl: Timeline) -> list[Finding]:
             back = tl.convex_authenticated(tab, signal.wall, signal.wall + T.RECOVERY_WINDOW_MS)
             if back is not None and not T.REPORT_RECOVERED_CAUSES:
                 continue
-            frozen = [f for f in tl.frozen[tab] if hid.start <= f.start <= hid_end]
+            frozen = tl.frozen[tab].starting_within(hid.start, hid_end)
             text = (f"{tl.describe_tab(tab).capitalize()} was hidden from {fmt_at(tl, hid.start)} "
                     + (f"to {fmt_at(tl, hid.end)}" if hid.end is not None else "until the end of the trace")
                     + f" ({fmt_dur(duration)}), longer than the {fmt_dur(tl.lifetime_ms)} access-token lifetime, "
@@ -128,6 +161,5 @@ def hidden_tab_refresh_paused(tl: Timeline) -> list[Finding]:
                     + (f" Convex was authenticated again {fmt_dur(back.wall - signal.wall)} later." if back is not None
                        else f" Convex was not authenticated again within {fmt_dur(T.RECOVERY_WINDOW_MS)}."))
             evidence = hid.evidence() + [signal.id]
-            out.append(Finding(F.HIDDEN_TAB_REFRESH_PAUSED, signal.wall, sorted(set(evidence)), text,
-                               FIXES[F.HIDDEN_TAB_REFRESH_PAUSED], tab))
-    return out
+            yield Finding(F.HIDDEN_TAB_REFRESH_PAUSED, signal.wall, sorted(set(evidence)), text,
+                          FIXES[F.HIDDEN_TAB_REFRESH_PAUSED], tab)

@@ -1,99 +1,24 @@
-"""The WorkOS refresh exchange itself: a missing refresh token, a reused one,
-a hung one holding the lock, one sent offline, and a session that really ended."""
+"""The WorkOS refresh exchange itself: a reused refresh token, a hung refresh holding the
+lock, one sent offline, and a session that really ended (a missing refresh token:
+``missing_token.py``)."""
 
 from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
+from itertools import accumulate
+from typing import Any
 
 from ...event import Event, Kind
 from .. import finding as F
 from .. import thresholds as T
+from ..exchanges import Exchange, TokenCall
 from ..fixes import FIXES
 from ..finding import Finding
-from ..timeline import RT_KEY_PREFIX, Exchange, Interval, Timeline, error_label, fmt_at, fmt_dur, num, quote
-from . import rule
-
-
-def _is_rt_key(key) -> bool:
-    return isinstance(key, str) and key.startswith(RT_KEY_PREFIX)
-
-
-def _removal_seen_by(tl: Timeline, tab: str, before: float) -> Event | None:
-    """The last cross-tab removal of the refresh token seen in ``tab`` before ``before``, unless it was set again."""
-    last = None
-    for e in tl.of(tab, Kind.STORAGE, before=before):
-        if e.type == "storage-event" and (e.payload.get("change") == "clear" or _is_rt_key(e.payload.get("key"))):
-            last = e if e.payload.get("change") in ("removed", "clear") else None
-        elif e.type == "setItem" and _is_rt_key(e.payload.get("key")):
-            last = None
-    return last
-
-
-def _remover(tl: Timeline, seen: Event) -> Event | None:
-    """The other tab's removeItem/clear that caused a storage event."""
-    found = None
-    for e in tl.of(kind=Kind.STORAGE, before=seen.wall):
-        if e.tab == seen.tab or e.type not in ("removeItem", "clear"):
-            continue
-        if e.type == "clear" or e.payload.get("key") == seen.payload.get("key"):
-            found = e
-    return found
-
-
-def _missing_rt(x: Exchange) -> bool:
-    return x.is_refresh and x.refresh_token_sent is False and x.missing_refresh_token
-
-
-@rule(F.REFRESH_TOKEN_REMOVED_BY_OTHER_TAB, needs=("fetch", "storage"))
-def refresh_token_removed_by_other_tab(tl: Timeline) -> list[Finding]:
-    out: list[Finding] = []
-    for x in tl.exchanges:
-        if not _missing_rt(x) or x.start is None:
-            continue
-        seen = _removal_seen_by(tl, x.tab, x.start.wall)
-        if seen is None:
-            continue
-        remover = _remover(tl, seen)
-        text = (f"At {fmt_at(tl, seen.wall)} {tl.describe_tab(x.tab)} saw another tab "
-                + (f"({remover.tab}) " if remover else "")
-                + f"remove {seen.payload.get('key') or 'the shared storage'} from localStorage"
-                + (f" (the storage event's old value was {seen.payload.get('oldValue')})" if seen.payload.get("oldValue") else "")
-                + f". Its next refresh at {fmt_at(tl, x.start.wall)} went out without a refresh token and WorkOS "
-                f"answered {x.status} {quote(x.description)}, a terminal error: AuthKit wipes the session and every "
-                "later getAccessToken fails with LoginRequiredError, while React still shows the user.")
-        evidence = ([remover.id] if remover else []) + [seen.id] + x.evidence()
-        out.append(Finding(F.REFRESH_TOKEN_REMOVED_BY_OTHER_TAB, x.end.wall, sorted(set(evidence)), text,
-                           FIXES[F.REFRESH_TOKEN_REMOVED_BY_OTHER_TAB], x.tab))
-    return out
-
-
-@rule(F.REFRESH_COOKIE_MISSING, needs=("fetch",))
-def refresh_cookie_missing(tl: Timeline) -> list[Finding]:
-    out: list[Finding] = []
-    any_body_token = [x for x in tl.exchanges if x.refresh_token_sent]
-    for x in tl.exchanges:
-        if not _missing_rt(x) or x.start is None:
-            continue
-        cookie_mode = x.credentials == "include" or (
-            x.credentials is None and not [y for y in any_body_token if y.start_wall < x.start_wall])
-        if not cookie_mode:
-            continue
-        if _removal_seen_by(tl, x.tab, x.start.wall) is not None:
-            continue
-        if any(e.type in ("removeItem", "clear") and (e.type == "clear" or _is_rt_key(e.payload.get("key")))
-               for e in tl.of(kind=Kind.STORAGE, before=x.start.wall)):
-            continue
-        hint = x.start.payload.get("has_session_cookie")
-        text = (f"At {fmt_at(tl, x.start.wall)} {tl.describe_tab(x.tab)} refreshed in cookie mode "
-                + ("(credentials: include, " if x.credentials == "include" else "(")
-                + "no refresh token in the body) and WorkOS answered "
-                f"{x.status} {quote(x.description)}: the HttpOnly refresh cookie did not reach WorkOS"
-                + (" although the page's workos-has-session hint cookie was set" if hint is True else "")
-                + (" and the page had no workos-has-session hint cookie either" if hint is False else "")
-                + ". Nothing in the trace removed a stored refresh token, so the cookie was blocked (third-party), "
-                "cleared or expired. The error is terminal: AuthKit ends the session while the app may still show "
-                "the user.")
-        out.append(Finding(F.REFRESH_COOKIE_MISSING, x.end.wall, x.evidence(), text, FIXES[F.REFRESH_COOKIE_MISSING],
-                           x.tab))
-    return out
+from ..payload import num
+from ..timeline import Timeline
+from ..wording import error_label, fmt_at, fmt_dur, quote
+from . import TICK, rule
 
 
 def _already_used(x: Exchange) -> bool:
@@ -112,31 +37,55 @@ def _may_have_rotated(x: Exchange) -> bool:
 
 
 def _rotation_pairs(tl: Timeline) -> list[tuple[Exchange | None, Exchange]]:
+    return tl.memo("rotation-pairs", lambda: _pairs(tl))
+
+
+def _pairs(tl: Timeline) -> list[tuple[Exchange | None, Exchange]]:
+    """Each refresh refused with invalid_grant, with the last earlier use of its refresh token
+    that may have rotated it (None: no such use, but WorkOS says it was used)."""
     pairs: list[tuple[Exchange | None, Exchange]] = []
-    for i, later in enumerate(tl.exchanges):
-        if not later.is_refresh or later.workos_error != "invalid_grant":
-            continue
+    last_use: dict[Any, Exchange] = {}  # by refresh-token fingerprint
+    odd: list[Exchange] = []  # uses of an unhashable "fingerprint" (no recorder writes one)
+    for later in tl.exchanges:
         fp = later.refresh_token
-        earlier = [x for x in tl.exchanges[:i] if fp and x.is_refresh and x.refresh_token == fp and x is not later
-                   and _may_have_rotated(x)]
-        if earlier:
-            pairs.append((earlier[-1], later))
-        elif _already_used(later):
-            pairs.append((None, later))
+        if later.is_refresh and later.workos_error == "invalid_grant":
+            earlier = None
+            if fp and _hashable(fp):
+                earlier = last_use.get(fp)
+            elif fp:
+                earlier = next((x for x in reversed(odd) if x.refresh_token == fp), None)
+            if earlier is not None:
+                pairs.append((earlier, later))
+            elif _already_used(later):
+                pairs.append((None, later))
+        if fp and later.is_refresh and _may_have_rotated(later):
+            if _hashable(fp):
+                last_use[fp] = later
+            else:
+                odd.append(later)
     return pairs
 
 
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
 @rule(F.ROTATION_RACE, needs=("fetch",))
-def rotation_race(tl: Timeline) -> list[Finding]:
-    out: list[Finding] = []
-    for first, later in _rotation_pairs(tl):
+def rotation_race(tl: Timeline) -> Iterator[Finding | None]:
+    for i, (first, later) in enumerate(_rotation_pairs(tl)):
+        if not i % TICK:
+            yield None
         if first is None:
             text = (f"At {fmt_at(tl, later.start_wall)} {tl.describe_tab(later.tab)} presented a refresh token that "
                     f"WorkOS says was already used: {later.status} invalid_grant {quote(later.description)}. The "
                     "earlier use is not in this trace (another tab, device or a lost response). Refresh tokens are "
                     "single use, so the session is gone.")
-            out.append(Finding(F.ROTATION_RACE, later.end.wall, later.evidence(), text, FIXES[F.ROTATION_RACE],
-                               later.tab))
+            yield Finding(F.ROTATION_RACE, later.end.wall, later.evidence(), text, FIXES[F.ROTATION_RACE],
+                          later.tab)
             continue
         if first.ok:
             outcome = f"got a new pair ({first.status}) at {fmt_at(tl, first.end_wall)}"
@@ -155,41 +104,50 @@ def rotation_race(tl: Timeline) -> list[Finding]:
                 f"refused with {later.status} invalid_grant {quote(later.description)}. Refresh tokens are single use; "
                 "the refusal is terminal and AuthKit wipes the session.")
         evidence = first.evidence() + later.evidence()
-        out.append(Finding(F.ROTATION_RACE, later.end.wall, sorted(set(evidence)), text, FIXES[F.ROTATION_RACE],
-                           later.tab))
-    return out
+        yield Finding(F.ROTATION_RACE, later.end.wall, sorted(set(evidence)), text, FIXES[F.ROTATION_RACE],
+                      later.tab)
 
 
 def _is_lock_timeout(call) -> bool:
     return call.transient == "lock-timeout"
 
 
+def _lock_pending(e: Event) -> bool:
+    return (num(e.payload.get("pending")) or 0) > 0
+
+
+def _lock_timeouts(tl: Timeline) -> list[tuple[float, int, TokenCall]]:
+    """The token calls that failed waiting for the refresh lock: (when, call order, call), by time."""
+    return sorted((c.end.wall, i, c) for i, c in enumerate(tl.calls) if c.end is not None and _is_lock_timeout(c))
+
+
+def _lock_timeout_in(timeouts: list[tuple[float, int, TokenCall]], tab: str, lo: float, hi: float) -> Event | None:
+    """The end of the first call (in call order) of another tab that timed out waiting for the lock in [lo, hi]."""
+    found = [(i, c) for _, i, c in timeouts[bisect_left(timeouts, (lo,)):bisect_right(timeouts, (hi, float("inf")))]
+             if c.tab != tab]
+    return min(found, key=lambda ic: ic[0])[1].end if found else None
+
+
 @rule(F.REFRESH_LOCK_STARVATION, needs=("fetch",), any_of=(("authkit-client",), ("locks",)))
-def refresh_lock_starvation(tl: Timeline) -> list[Finding]:
-    out: list[Finding] = []
-    for x in tl.exchanges:
+def refresh_lock_starvation(tl: Timeline) -> Iterator[Finding | None]:
+    timeouts = _lock_timeouts(tl)
+    for i, x in enumerate(tl.exchanges):
+        if not i % TICK:
+            yield None
         if x.start is None:
             continue
         start = x.start.wall
         end = x.end_wall if x.end_wall is not None else tl.end
         if end - start < T.HUNG_REFRESH_MS:
             continue
-        victim = None
-        for call in tl.calls:
-            if call.tab != x.tab and call.end is not None and _is_lock_timeout(call) \
-                    and start <= call.end.wall <= end + T.LOCK_SLACK_MS:
-                victim = call.end
-                break
+        victim = _lock_timeout_in(timeouts, x.tab, start, end + T.LOCK_SLACK_MS)
         if victim is None:
-            for e in tl.of(kind=Kind.LOCK, type="state", after=start + T.LOCK_ACQUIRE_TIMEOUT_MS,
-                           before=end + T.LOCK_SLACK_MS):
-                if (num(e.payload.get("pending")) or 0) > 0:
-                    victim = e
-                    break
+            victim = tl.series(None, Kind.LOCK, "state").where(_lock_pending).first(
+                start + T.LOCK_ACQUIRE_TIMEOUT_MS, end + T.LOCK_SLACK_MS)
         if victim is None:
             continue
-        frozen = [f for f in tl.frozen[x.tab] if start <= f.start <= end]
-        hidden = [h for h in tl.hidden[x.tab] if h.contains(start, tl.end)]
+        frozen = tl.frozen[x.tab].starting_within(start, end)
+        hidden = tl.hidden[x.tab].containing(start, tl.end)
         state = ("frozen" if frozen else "hidden" if hidden else None)
         text = (f"At {fmt_at(tl, start)} {tl.describe_tab(x.tab)} started a refresh"
                 + (f" and was {state}" if state else "")
@@ -206,37 +164,45 @@ def refresh_lock_starvation(tl: Timeline) -> list[Finding]:
                      f"({fmt_dur(victim.wall - start)} after it was taken; acquisition times out after "
                      f"{fmt_dur(T.LOCK_ACQUIRE_TIMEOUT_MS)}).")
         evidence = x.evidence() + [victim.id]
-        out.append(Finding(F.REFRESH_LOCK_STARVATION, victim.wall, sorted(set(evidence)), text,
-                           FIXES[F.REFRESH_LOCK_STARVATION], x.tab))
-    return out
+        yield Finding(F.REFRESH_LOCK_STARVATION, victim.wall, sorted(set(evidence)), text,
+                      FIXES[F.REFRESH_LOCK_STARVATION], x.tab)
 
 
-def _offline_interval(tl: Timeline, tab: str, wall: float) -> Interval | None:
-    for iv in tl.offline.get(tab, []):
-        if iv.contains(wall, tl.end):
-            return iv
-    return None
+class _FailedCalls:
+    """A tab's token calls that failed or returned null, in call order (so by start), and the
+    latest end among the first i of them: which one spans a moment is then a bisection."""
+
+    def __init__(self, calls: list[TokenCall]) -> None:
+        self.calls = [c for c in calls if c.end is not None and c.outcome in ("error", "null")]
+        self.latest_end = list(accumulate((c.end.wall for c in self.calls), max))
+
+    def spanning(self, wall: float) -> TokenCall | None:
+        """The first call with ``start - slack <= wall <= end + slack``."""
+        started = bisect_right(self.calls, wall, key=lambda c: c.start_wall - T.CALL_SLACK_MS)
+        i = bisect_left(self.latest_end, wall, key=lambda end: end + T.CALL_SLACK_MS)
+        return self.calls[i] if i < started else None
 
 
-@rule(F.OFFLINE_AT_REFRESH, needs=("fetch",))
-def offline_at_refresh(tl: Timeline) -> list[Finding]:
-    out: list[Finding] = []
+def _failed_calls(tl: Timeline) -> dict[str, _FailedCalls]:
+    return {tab: _FailedCalls(tl.calls_in(tab)) for tab in tl.tabs}
+
+
+@rule(F.OFFLINE_AT_REFRESH, needs=("fetch",), any_of=(("net-errors",), ("page",)))
+def offline_at_refresh(tl: Timeline) -> Iterator[Finding | None]:
     have_calls = bool(tl.calls)
-    for x in tl.exchanges:
+    failed_calls = _failed_calls(tl)
+    for i, x in enumerate(tl.exchanges):
+        if not i % TICK:
+            yield None
         if not x.failed or not x.is_refresh:
             continue
         err = x.end
-        offline = _offline_interval(tl, x.tab, err.wall)
+        offline = tl.offline[x.tab].containing(err.wall, tl.end)
         flagged = err.payload.get("online") is False or (x.start is not None and x.start.payload.get("online") is False)
         if offline is None and not flagged:
             continue
         # Only when the failure reached the app: a token call that failed with it.
-        surfaced = None
-        for call in tl.calls:
-            if call.tab == x.tab and call.end is not None and call.outcome in ("error", "null") \
-                    and call.start_wall - T.CALL_SLACK_MS <= err.wall <= call.end.wall + T.CALL_SLACK_MS:
-                surfaced = call
-                break
+        surfaced = failed_calls[x.tab].spanning(err.wall)
         if have_calls and surfaced is None:
             continue
         net = err.payload.get("net_error")
@@ -251,34 +217,35 @@ def offline_at_refresh(tl: Timeline) -> list[Finding]:
                 + ". The refresh could not succeed; the session itself was fine.")
         evidence = ([offline.start_event] if offline and offline.start_event else []) + x.evidence() \
             + ([surfaced.end.id] if surfaced else [])
-        out.append(Finding(F.OFFLINE_AT_REFRESH, err.wall, sorted(set(evidence)), text, FIXES[F.OFFLINE_AT_REFRESH],
-                           x.tab))
-    return out
+        yield Finding(F.OFFLINE_AT_REFRESH, err.wall, sorted(set(evidence)), text, FIXES[F.OFFLINE_AT_REFRESH],
+                      x.tab)
 
 
 def _quiet_before(tl: Timeline, tab: str, wall: float) -> tuple[str, float] | None:
-    """The longest hidden/frozen/offline/asleep period that ended before ``wall``."""
+    """The longest hidden/frozen/offline/asleep period that started before ``wall`` (cut there)."""
     best = None
-    for what, ivs in (("hidden", tl.hidden[tab]), ("frozen", tl.frozen[tab]), ("offline", tl.offline[tab]),
-                      ("asleep", tl.asleep[tab])):
-        for iv in ivs:
-            if iv.start < wall:
-                d = min(iv.end_or(wall), wall) - iv.start
-                if best is None or d > best[1]:
-                    best = (what, d)
+    for what, spans in (("hidden", tl.hidden[tab]), ("frozen", tl.frozen[tab]), ("offline", tl.offline[tab])):
+        d = spans.longest_before(wall)
+        if d is not None and (best is None or d > best[1]):
+            best = (what, d)
+    for iv in tl.asleep[tab]:  # sleeps may overlap: no order to bisect, and they are few
+        if iv.start < wall:
+            d = min(iv.end_or(wall), wall) - iv.start
+            if best is None or d > best[1]:
+                best = ("asleep", d)
     return best
 
 
 @rule(F.SESSION_ENDED, needs=("fetch",))
-def session_ended(tl: Timeline) -> list[Finding]:
-    out: list[Finding] = []
+def session_ended(tl: Timeline) -> Iterator[Finding | None]:
     raced = {id(later) for _, later in _rotation_pairs(tl)}
-    for x in tl.exchanges:
+    for i, x in enumerate(tl.exchanges):
+        if not i % TICK:
+            yield None
         if not x.is_refresh or x.workos_error != "invalid_grant" or id(x) in raced or x.end is None:
             continue
         quiet = _quiet_before(tl, x.tab, x.start_wall)
-        gone = next((iv for iv in tl.user.get(x.tab, []) if iv.end is not None
-                     and x.end.wall <= iv.end <= x.end.wall + T.SIGNOUT_AFTER_TERMINAL_MS), None)
+        gone = tl.user[x.tab].first_ending_within(x.end.wall, x.end.wall + T.SIGNOUT_AFTER_TERMINAL_MS)
         text = (f"At {fmt_at(tl, x.start_wall)} {tl.describe_tab(x.tab)} refreshed"
                 + (f" after being {quiet[0]} for {fmt_dur(quiet[1])}" if quiet and quiet[1] >= T.LONG_QUIET_MS else "")
                 + f" and WorkOS refused the refresh token with {x.status} invalid_grant {quote(x.description)}. "
@@ -287,5 +254,4 @@ def session_ended(tl: Timeline) -> list[Finding]:
                 + (f"; AuthKit dropped the user at {fmt_at(tl, gone.end)}." if gone
                    else "; AuthKit still showed the user afterwards." if tl.user.get(x.tab) else "."))
         evidence = x.evidence() + ([gone.end_event] if gone and gone.end_event else [])
-        out.append(Finding(F.SESSION_ENDED, x.end.wall, sorted(set(evidence)), text, FIXES[F.SESSION_ENDED], x.tab))
-    return out
+        yield Finding(F.SESSION_ENDED, x.end.wall, sorted(set(evidence)), text, FIXES[F.SESSION_ENDED], x.tab)
