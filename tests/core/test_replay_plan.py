@@ -304,3 +304,11 @@ def test_compare():
     wedge = compare({"wedged": True, "causes": ["throw-wedge"]}, {"causes": ["throw-wedge"]})
     assert wedge["recurred"]
     assert not compare({"causes": []}, {"split_brain_open": True})["recurred"]
+
+
+def test_cause_ids_once_each_in_order():
+    """``Diagnosis.causes()``: what the replay plan records and the replay compares."""
+    from authtrace.diagnosis import Diagnosis, Finding
+
+    d = Diagnosis("trace", [Finding(c, 1.8e12 + i, [1], "x", "y") for i, c in enumerate(["b", "a", "b", "c", "a"])])
+    assert d.causes() == ["b", "a", "c"] and d.ids() == ["b", "a", "b", "c", "a"]

@@ -39,7 +39,8 @@ def test_injector_applies_the_recorded_outcomes():
     try:
         driver.set_script_timeout(20)
         driver.get("data:text/html,<title>replay</title>")
-        driver.execute_script((ROOT / "web" / "recorder" / "replay-inject.js").read_text())
+        for script in ("boot.js", "replay-inject.js"):  # the injector answers through the boot shim's fetch
+            driver.execute_script((ROOT / "web" / "recorder" / script).read_text())
         driver.execute_script(f"return globalThis.__authtraceReplay.install({json.dumps(injections)})")
         result = json.loads(driver.execute_async_script(FETCH))
     finally:

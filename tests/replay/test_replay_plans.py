@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from authtrace.host.scenarios.catalog import SCENARIOS
+from authtrace.host.scenarios.catalog import REPORTED as SCENARIOS
 from authtrace.replay import SETTLE_MS, build_plan, schedule, validate_plan
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "traces"

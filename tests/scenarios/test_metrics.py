@@ -53,3 +53,21 @@ def test_lost_and_duplicated_mutations():
     assert mutations(["a", "a"], ["a"]) == (1, 0)
     # a failure the page was told about is not silently lost
     assert mutations(["a", "b"], ["a"], failed=["b"]) == (0, 0)
+
+
+def test_serving_needs_the_socket_running_not_only_convex_saying_authenticated():
+    up = dict(socket="ready", paused="no", connected=True)
+    # Convex keeps saying "authenticated" while its socket is stopped, waiting for a token.
+    samples = [s(0, **up), s(100, socket="stopped", connected=False), s(900, socket="ready", paused="yes", connected=True),
+               s(1300, **up), s(2000, **up)]
+    m = compute(samples, [], [], fault_end=200)
+    assert m.recovered_ms == 0 and m.serving_ms == 1100
+    assert compute(samples[:3], [], [], fault_end=200).serving_ms is None
+    assert compute([s(0, **up), s(500, **up)], [], [], fault_end=100).serving_ms == 0
+
+
+def test_samples_while_the_provider_is_unmounted_carry_the_last_mounted_state():
+    up = dict(socket="ready", paused="no", connected=True)
+    samples = [s(0, **up), s(100, None, None, mounted=False), s(5000, None, None, mounted=False), s(6000, **up)]
+    assert split_brain(samples) == []
+    assert compute(samples, [], [], fault_end=50).serving_ms == 0

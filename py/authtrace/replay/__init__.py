@@ -8,6 +8,13 @@ injections. No ``js``, no sockets, no clock: runs on CPython and in Pyodide.
   the seconds around each fault kept exactly, token lifetimes scaled);
 * :func:`page_injections` -- the plan's WorkOS faults as fetch injections for a live tab;
 * :func:`compare` -- did a replay reproduce the recorded failure.
+
+Four modules are called ``replay``; this package is the pure one, the other three run it:
+``host/replay.py`` plays a plan in headless Chromium against the emulators,
+``host/commands/replay.py`` is the ``authtrace replay`` command around it, and
+``browser/panel/replay.py`` injects a plan's WorkOS outcomes into the live tab.
+Modules: ``plan`` (what a plan holds; its public names), ``format``, ``build``,
+``faults``, ``validate``, ``outcome``, ``schedule``, ``inject``.
 """
 
 from .inject import page_injections

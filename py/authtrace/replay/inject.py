@@ -19,13 +19,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .plan import validate_plan
+from .. import workos_errors
+from ..fault_actions import DEFAULT_HANG_S
+from .validate import validate_plan
 from .schedule import schedule
-
-WORKOS_BODIES = {
-    429: {"error": "too_many_requests", "error_description": "Too many requests."},
-    503: {"message": "Service unavailable"},
-}
 
 
 def outcome_of(fault: dict[str, Any]) -> dict[str, Any] | None:
@@ -35,20 +32,19 @@ def outcome_of(fault: dict[str, Any]) -> dict[str, Any] | None:
         return {"kind": "error", "name": "TypeError", "message": "Failed to fetch"}
     if action == "status":
         st = int(params.get("status", 503))
-        body = params.get("body") or WORKOS_BODIES.get(st) or {"error": "server_error", "error_description": f"HTTP {st}"}
+        body = params.get("body") or workos_errors.status_body(st)
         return {"kind": "response", "status": st, "body": body}
     if action == "invalid-grant":
-        return {"kind": "response", "status": 400,
-                "body": {"error": "invalid_grant", "error_description": params.get("message") or "Invalid refresh token."}}
+        return {"kind": "response", "status": 400, "body": workos_errors.invalid_grant(params.get("message")).body()}
     if action == "missing-refresh-token":
-        return {"kind": "response", "status": 400,
-                "body": {"error": "invalid_request", "error_description": "Missing refresh token."}}
+        return {"kind": "response", "status": 400, "body": workos_errors.MISSING_REFRESH_TOKEN.body()}
     if action == "hang":
-        return {"kind": "hang", "ms": round(float(params.get("max_s", 30)) * 1000.0, 1)}
+        return {"kind": "hang", "ms": round(float(params.get("max_s", DEFAULT_HANG_S)) * 1000.0, 1)}
     if action == "non-json":
-        return {"kind": "text", "status": int(params.get("status", 502)), "text": "<html><body>Bad Gateway</body></html>"}
+        st = int(params.get("status", 502))
+        return {"kind": "text", "status": st, "text": workos_errors.gateway_page(st)}
     if action == "garbage-200":
-        return {"kind": "text", "status": 200, "text": '{"access_token": "ey'}
+        return {"kind": "text", "status": 200, "text": workos_errors.TRUNCATED_JSON}
     return None
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .plan import validate_plan
+from .validate import validate_plan
 
 PROTECT_MS = 2_000.0
 MIN_TTL_S = 15.0

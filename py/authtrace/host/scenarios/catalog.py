@@ -1,8 +1,8 @@
-"""The reported failure chains, as scripts against the real clients in Chromium.
+"""The scenario catalog: every story by name, with its emulator settings.
 
-Every scenario runs with shortened emulator lifetimes (seconds, not minutes),
-so each story takes well under a minute. Times are varied by the seed.
-Names are fixed: other tools and the chaos matrix refer to them.
+Names are fixed: other tools (the chaos matrix, replay, the tests) refer to them.
+The reported failure chains are in reported.py, the fleet stories of issue 11 in
+fleet.py; what each must show is in targets.py.
 """
 
 from __future__ import annotations
@@ -11,12 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import fleet, reported
 from .context import Context
+from .reported import TOKEN_TTL
 
-# A short access token: authkit-js refreshes 10 s before expiry, Convex
-# refetches 10 s before expiry (its default leeway), so 20 s gives both a
-# 10 s rhythm.
-TOKEN_TTL = 15
+__all__ = ["REPORTED", "SCENARIOS", "Scenario", "TOKEN_TTL"]
 
 
 @dataclass(frozen=True)
@@ -27,213 +26,53 @@ class Scenario:
     emulator: dict[str, Any] = field(default_factory=dict)
     cookie_mode: bool = False
     adapter: str | None = None  # the broken variant the stock control runs (the throw and same-token stories)
+    minutes: float = 0.7  # about how long one run takes (full profile); the concurrent runner starts long runs first
+    minutes_ci: float | None = None  # the same in the shortened CI profile, when it differs
+
+    def expected_minutes(self, profile: str = "full") -> float:
+        return self.minutes_ci if (profile == "ci" and self.minutes_ci is not None) else self.minutes
 
 
-def resume_into_workos_outage(ctx: Context) -> None:
-    """The frozen lab tab stays out past its token's lifetime while its Convex socket
-    drops; it comes back to the front while WorkOS is unreachable for a moment (every
-    refresh fetch fails with TypeError), and the fault ends when WorkOS is back."""
-    ctx.wait(ctx.jitter(TOKEN_TTL + 4))
-    ctx.drop_sync_connections(1001)
-    outage = ctx.jitter(3.0)
-    ctx.arm("workos", "drop", match={"grant_type": "refresh_token"}, window_s=outage, count=None)
-    ctx.unfreeze()
-    ctx.show()
-    ctx.wait(outage)
-    ctx.fault_ended()
-
-
-def hidden_tab_resume_typeerror(ctx: Context) -> None:
-    """Hidden (and frozen, as a long-hidden tab's timers are) past the access token's
-    lifetime; meanwhile the Convex socket drops. Back to visible while the network to
-    WorkOS is still down for a moment: the socket reconnects with the expired token,
-    the server answers AuthError, Convex forces a refresh, and the refresh fetch throws
-    TypeError."""
-    ctx.open_lab()
-    ctx.sign_in()
-    ctx.send_message("before-hide")
-    ctx.wait(1)
-    ctx.freeze()
-    ctx.hide()
-    resume_into_workos_outage(ctx)
-    ctx.wait(8)
-    ctx.send_message("after-resume")
-    ctx.wait(3)
-
-
-def missing_refresh_token_other_tab(ctx: Context) -> None:
-    """A second tab signs out, which removes the shared devMode refresh token from
-    localStorage; the first tab's next refresh is sent without one and WorkOS answers
-    400 `Missing refresh token.`."""
-    ctx.open_lab()
-    ctx.sign_in()
-    main = ctx.main
-    other = ctx.second_tab()
-    ctx.wait(2)
-    ctx.page(other, "globalThis.__labAuthkit && globalThis.__labAuthkit.signOut({navigate: false})")
-    ctx.mark("other tab signed out")
-    ctx.wait(0.5)
-    ctx.driver.close()
-    ctx.switch(main)
-    ctx.fault_ended()
-    ctx.wait(ctx.jitter(TOKEN_TTL))
-    ctx.send_message("after-other-tab")
-    ctx.wait(3)
-
-
-def missing_refresh_cookie(ctx: Context) -> None:
-    """Cookie mode: the browser stops sending the HttpOnly refresh cookie (third-party
-    cookie blocked, or cleared); the next refresh gets `Missing refresh token.`."""
-    ctx.open_lab()
-    ctx.sign_in()
-    ctx.wait(1)
-    ctx.cdp.tab(ctx.main, "Network.enable")
-    cookies = ctx.cdp.tab(ctx.main, "Network.getAllCookies").get("cookies", [])
-    for c in cookies:
-        if c.get("httpOnly"):
-            ctx.cdp.tab(ctx.main, "Network.deleteCookies", {"name": c["name"], "domain": c["domain"], "path": c.get("path", "/")})
-    ctx.mark(f"refresh cookie removed ({sum(1 for c in cookies if c.get('httpOnly'))})")
-    ctx.fault_ended()
-    ctx.wait(ctx.jitter(TOKEN_TTL))
-    ctx.send_message("after-cookie-loss")
-    ctx.wait(3)
-
-
-def rotation_race(ctx: Context) -> None:
-    """Two tabs, one single-use refresh token: tab A's refresh is processed (the
-    token rotates) but its response is lost; the old token is presented again outside
-    the grace window and WorkOS answers invalid_grant."""
-    ctx.open_lab()
-    ctx.sign_in()
-    ctx.second_tab()
-    ctx.switch(ctx.main)
-    ctx.arm("workos", "lost-response", match={"grant_type": "refresh_token"}, count=1)
-    ctx.page(ctx.main, "globalThis.__labAuthkit && globalThis.__labAuthkit.getAccessToken({forceRefresh: true}).catch(() => {})")
-    ctx.wait(1.5)
-    ctx.page(ctx.main, "globalThis.__labAuthkit && globalThis.__labAuthkit.getAccessToken({forceRefresh: true}).catch(() => {})")
-    ctx.fault_ended()
-    ctx.wait(ctx.jitter(TOKEN_TTL))
-    ctx.send_message("after-race")
-    ctx.wait(3)
-
-
-def transient_5xx(ctx: Context) -> None:
-    """WorkOS answers 502/503 to refreshes for a while (the token expires meanwhile),
-    then is healthy again."""
-    ctx.open_lab()
-    ctx.sign_in()
-    ctx.wait(2)
-    outage = ctx.jitter(TOKEN_TTL + 4)
-    ctx.arm("workos", "status", match={"grant_type": "refresh_token"}, window_s=outage, count=None,
-            params={"status": ctx.rng.choice([502, 503])})
-    # The user acts while WorkOS is failing and the token has expired: Convex
-    # learns of the expiry from the server and must refresh now.
-    ctx.wait(outage - 2)
-    ctx.send_message("during-5xx")
-    ctx.wait(2)
-    ctx.fault_ended()
-    ctx.wait(8)
-    ctx.send_message("after-5xx")
-    ctx.wait(3)
-
-
-def throw_wedge(ctx: Context) -> None:
-    """An adapter that lets the refresh error escape to Convex: on the AuthError path
-    Convex stops the socket before fetching, the fetch throws, and nothing restarts it."""
-    ctx.open_lab()
-    ctx.sign_in()
-    ctx.wait(1)
-    ctx.freeze()
-    resume_into_workos_outage(ctx)
-    ctx.wait(14)
-
-
-def same_token_reauth(ctx: Context) -> None:
-    """A forced refresh hands Convex back the token it already had: Convex stops
-    scheduling refreshes, and after expiry the reauthentication treats the same token
-    as a failure."""
-    ctx.open_lab()
-    ctx.sign_in()
-    ctx.fault_ended()
-    ctx.wait(ctx.jitter(TOKEN_TTL + 3))
-    ctx.send_message("after-expiry")
-    ctx.wait(6)
-
-
-def laptop_sleep(ctx: Context) -> None:
-    """Frozen and offline for longer than the session's inactivity timeout: the session
-    genuinely ended. The right outcome is a consistent sign-out, not split brain."""
-    ctx.open_lab()
-    ctx.sign_in()
-    ctx.wait(1)
-    ctx.freeze()
-    ctx.offline()
-    ctx.hide()
-    ctx.wait(ctx.jitter(18))
-    ctx.unfreeze()
-    ctx.online()
-    ctx.show()
-    ctx.fault_ended()
-    ctx.wait(10)
-
-
-def refresh_lock_starvation(ctx: Context) -> None:
-    """A second tab's refresh hangs while holding the cross-tab refresh lock; this
-    tab's refreshes wait for the lock and time out after 10 s, while its token
-    expires and the user acts."""
-    ctx.open_lab()
-    ctx.sign_in()
-    other = ctx.second_tab()
-    ctx.switch(ctx.main)
-    hang = 40
-    ctx.arm("workos", "hang", match={"grant_type": "refresh_token"}, count=1, params={"max_s": hang})
-    ctx.page(other, "globalThis.__labAuthkit && globalThis.__labAuthkit.getAccessToken({forceRefresh: true}).catch(() => {})")
-    ctx.mark("other tab's refresh hangs holding the lock")
-    ctx.wait(ctx.jitter(TOKEN_TTL + 3, 0.1))
-    ctx.send_message("while-starved")
-    ctx.wait(hang - TOKEN_TTL - 1)
-    ctx.fault_ended()
-    ctx.wait(6)
-    ctx.send_message("after-lock")
-    ctx.wait(3)
-
-
-def offline_at_refresh(ctx: Context) -> None:
-    """Offline exactly when the scheduled refresh is due, and still offline when the
-    token expires and the user acts; then back online."""
-    ctx.open_lab()
-    ctx.sign_in()
-    ctx.wait(ctx.jitter(TOKEN_TTL - 11, 0.1))  # AuthKit refreshes 10 s before expiry
-    ctx.offline()
-    ctx.wait(ctx.jitter(12, 0.1))  # past expiry
-    ctx.send_message("while-offline")
-    ctx.wait(2)
-    ctx.online()
-    ctx.fault_ended()
-    ctx.wait(8)
-    ctx.send_message("after-offline")
-    ctx.wait(3)
-
+_SHORT = {"access_token_ttl": TOKEN_TTL}
 
 SCENARIOS: dict[str, Scenario] = {s.name: s for s in [
     Scenario("hidden-tab-resume-typeerror", "hidden past the token's lifetime, resume while WorkOS is unreachable: TypeError on the forced refresh",
-             hidden_tab_resume_typeerror, {"access_token_ttl": TOKEN_TTL}),
+             reported.hidden_tab_resume_typeerror, _SHORT),
     Scenario("missing-refresh-token-other-tab", "another tab removes the shared devMode refresh token: 400 Missing refresh token.",
-             missing_refresh_token_other_tab, {"access_token_ttl": TOKEN_TTL}),
+             reported.missing_refresh_token_other_tab, _SHORT),
     Scenario("missing-refresh-cookie", "cookie mode, the refresh cookie is not sent: 400 Missing refresh token.",
-             missing_refresh_cookie, {"access_token_ttl": TOKEN_TTL}, cookie_mode=True),
+             reported.missing_refresh_cookie, _SHORT, cookie_mode=True),
     Scenario("rotation-race", "the same single-use refresh token presented twice outside the grace window: invalid_grant",
-             rotation_race, {"access_token_ttl": TOKEN_TTL, "refresh_grace": 0}),
+             reported.rotation_race, {**_SHORT, "refresh_grace": 0}),
     Scenario("transient-5xx", "502/503 on refresh for a while, then healthy",
-             transient_5xx, {"access_token_ttl": TOKEN_TTL}),
+             reported.transient_5xx, _SHORT),
     Scenario("throw-wedge", "an adapter variant lets the refresh error escape to Convex: the socket stays stopped",
-             throw_wedge, {"access_token_ttl": TOKEN_TTL}, adapter="throw"),
+             reported.throw_wedge, _SHORT, adapter="throw"),
     Scenario("same-token-reauth", "a forced refresh hands Convex back the token it already had",
-             same_token_reauth, {"access_token_ttl": TOKEN_TTL}, adapter="same-token"),
+             reported.same_token_reauth, _SHORT, adapter="same-token"),
     Scenario("laptop-sleep", "frozen and offline past the inactivity timeout: the session really ended",
-             laptop_sleep, {"access_token_ttl": TOKEN_TTL, "inactivity_timeout": 12}),
+             reported.laptop_sleep, {**_SHORT, "inactivity_timeout": 12}),
     Scenario("refresh-lock-starvation", "a hanging refresh holds the refresh lock; the other tab times out",
-             refresh_lock_starvation, {"access_token_ttl": TOKEN_TTL}),
+             reported.refresh_lock_starvation, _SHORT, minutes=1.1),
     Scenario("offline-at-refresh", "offline exactly when the scheduled refresh is due, then back",
-             offline_at_refresh, {"access_token_ttl": TOKEN_TTL}),
+             reported.offline_at_refresh, _SHORT),
+    # -- issue 11: the bridge in a fleet ------------------------------------------------------
+    Scenario("workos-outage", "WorkOS fails every refresh for 10 minutes (even seeds 5xx, odd seeds dropped connections with navigator.onLine true)",
+             fleet.workos_outage, _SHORT, minutes=11.0),
+    Scenario("online-lies", "navigator.onLine reads false while the network works again after a flaky moment (simulated in the page)",
+             fleet.online_lies, _SHORT, minutes=1.8),
+    Scenario("hung-refresh", "WorkOS never answers one refresh; it holds AuthKit's lock until dropped 45 s later",
+             fleet.hung_refresh, _SHORT, minutes=1.4),
+    Scenario("unmount-during-retry", "the provider unmounts while a retry is pending, then mounts again",
+             fleet.unmount_during_retry, _SHORT, minutes=0.9),
+    Scenario("convex-rejects-tokens", "Convex's auth config does not match the issuer: every token is rejected after sign-in",
+             fleet.convex_rejects_tokens, {"access_token_ttl": fleet.REJECTS_TTL}, minutes=2.4),
+    Scenario("multi-tab-resume", "three tabs of one origin resume at once after their tokens expired",
+             fleet.multi_tab_resume, _SHORT, minutes=1.8),
+    Scenario("healthy-hour", "a healthy visible tab for one hour of 5-minute tokens, scaled to 60 s tokens (12.4 refresh cycles)",
+             fleet.healthy_hour, {"access_token_ttl": fleet.HEALTHY_TTL}, minutes=11.0, minutes_ci=5.8),
 ]}
+
+# The reported failure chains (the first ten): each has a recorded stock trace in
+# tests/fixtures/traces that replay is tested on.
+REPORTED = tuple(name for name, s in SCENARIOS.items() if s.script.__module__ == reported.__name__)

@@ -1,5 +1,6 @@
-"""What a scenario can do to the lab: tabs, visibility, freezing, the network,
-emulator faults, clock-free waiting, and sampling the lab's live state."""
+"""What a scenario can do to the lab: tabs and windows, visibility, freezing, the
+network, ``navigator.onLine``, unmounting the provider, emulator faults, clock-free
+waiting, and sampling the lab's live state (every watched tab, ~10 times a second)."""
 
 from __future__ import annotations
 
@@ -7,22 +8,18 @@ import json
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..cdp import CDP
+from ..chromium import wait_js
 from .metrics import Sample
+from .page import HARNESS, SAMPLE
 
-SAMPLE = """(() => {
-  const s = globalThis.__labState;
-  if (!s) return null;
-  const c = globalThis.__lab && globalThis.__lab.convex;
-  let socket = null, paused = null, cs = null;
-  try { socket = c.sync.webSocketManager.socketState(); paused = c.sync.webSocketManager.socket.paused ?? null; cs = c.connectionState(); } catch (e) {}
-  return JSON.stringify({...s, socket, paused, connected: cs && cs.isWebSocketConnected, everConnected: cs && cs.hasEverConnected,
-    connectionCount: cs && cs.connectionCount, connectionRetries: cs && cs.connectionRetries,
-    fetching: (globalThis.__authtraceFetchesInFlight || 0) > 0});
-})()"""
+# Side by side on a busy 2-core machine a tab can take longer than CDP's default 10 s
+# to answer a command (attaching to a new tab, freezing one); the story does not depend on it.
+CDP_TIMEOUT_S = 30.0
 
 
 class ScenarioError(RuntimeError):
@@ -37,16 +34,24 @@ class Context:
     seed: int
     adapter: str
     cookie_mode: bool = False
+    profile: str = "full"  # "ci": the shortened profile of the long scenarios (catalog.py)
+    on_booted: Callable[[], None] | None = None  # called once signed in with the lab tab's recorder running
     rng: random.Random = field(init=False)
-    samples: list[Sample] = field(default_factory=list)
+    samples: list[Sample] = field(default_factory=list)  # the main tab's (tab_samples[main])
+    fault_start_ms: float | None = None
     fault_end_ms: float | None = None
+    count_end_ms: float | None = None  # per-window counts stop here (default: the end of the run)
     marks: list[tuple[float, str]] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)  # what the story chose (variant, durations, bounds)
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
         self.t0 = time.monotonic()
+        self.t0_wall = time.time()
         self.cdp = CDP.for_driver(self.driver)
+        self.cdp.timeout = CDP_TIMEOUT_S
         self.main: str | None = None
+        self.tab_samples: dict[str, list[Sample]] = {}  # every watched lab tab, by handle
         self._stop = threading.Event()
         self._sampler: threading.Thread | None = None
 
@@ -54,62 +59,93 @@ class Context:
     def now_ms(self) -> float:
         return (time.monotonic() - self.t0) * 1000
 
+    def wall_ms(self, t_ms: float) -> float:
+        """A run time (ms since the start) as wall-clock ms, the clock of trace and server events."""
+        return self.t0_wall * 1000 + t_ms
+
     def mark(self, label: str) -> None:
         self.marks.append((round(self.now_ms(), 1), label))
 
     def wait(self, seconds: float) -> None:
         time.sleep(seconds)
 
+    def wait_until(self, t_ms: float) -> None:
+        """Sleep until run time ``t_ms`` (long stories keep their schedule however long
+        each step took)."""
+        time.sleep(max(0.0, (t_ms - self.now_ms()) / 1000))
+
+    def ms_of_wall(self, wall_s: float) -> float:
+        """A wall-clock time in seconds (server events) as run time in ms."""
+        return (wall_s - self.t0_wall) * 1000
+
     def jitter(self, seconds: float, spread: float = 0.2) -> float:
         """``seconds`` varied by the seed, so seeds vary timings reproducibly."""
         return max(0.0, seconds * (1 + self.rng.uniform(-spread, spread)))
 
-    def fault_ended(self) -> None:
+    def fault_started(self, at_ms: float | None = None) -> None:
+        """The fault begins: per-window counts (refresh requests, rotations) start here."""
+        self.fault_start_ms = self.now_ms() if at_ms is None else at_ms
+        self.marks.append((round(self.fault_start_ms, 1), "fault-started"))
+
+    def fault_ended(self, at_ms: float | None = None) -> None:
         """The fault is over (network back, tab visible): recovery is timed from here."""
-        self.fault_end_ms = self.now_ms()
-        self.mark("fault-ended")
+        self.fault_end_ms = self.now_ms() if at_ms is None else at_ms
+        self.marks.append((round(self.fault_end_ms, 1), "fault-ended"))
 
     # -- the lab tab -----------------------------------------------------------------
     def lab_path(self) -> str:
-        query = f"?adapter={self.adapter}" + ("&cookie=1" if self.cookie_mode else "")
+        # panel=0: nothing in a headless run reads the debug panel, and it costs CPU
+        query = f"?adapter={self.adapter}&panel=0" + ("&cookie=1" if self.cookie_mode else "")
         return self.lab_url + "/" + query
 
-    def open_lab(self) -> str:
+    def _load_lab(self) -> str:
+        """Load the lab in the current tab, with the harness installed before its scripts."""
+        handle = self.driver.current_window_handle
+        self.cdp.tab(handle, "Page.enable")  # without it the script is not installed
+        self.cdp.tab(handle, "Page.addScriptToEvaluateOnNewDocument", {"source": HARNESS})
         self.driver.get(self.lab_path())
-        self.main = self.driver.current_window_handle
-        self.wait_js("return !!globalThis.__labState", 30, "the lab app did not render")
-        self.wait_js("return !!(globalThis.authtrace && globalThis.authtrace.ready)", 60, "the recorder did not start")
+        return handle
+
+    def open_lab(self) -> str:
+        """Load the lab in the first tab; its recorder is waited for once signed in."""
+        self.main = self._load_lab()
+        self.wait_js("return !!globalThis.__labState", 60, "the lab app did not render")
         self.start_sampling()
         return self.main
 
-    def sign_in(self, timeout: float = 30) -> None:
+    def sign_in(self, timeout: float = 60) -> None:
+        """Sign in through the emulator. The sign-in leaves the page for WorkOS and comes back
+        to /callback, a new document with its own recorder; the first one is not waited for
+        (its Pyodide boot would be thrown away with the page)."""
         state = self.state()
         if not state.get("authkitUser"):
             self.wait_js("return !!document.getElementById('sign-in')", 20, "no sign-in button")
             self.driver.execute_script("document.getElementById('sign-in').click()")
         self.wait_js("return !!(globalThis.__labState && globalThis.__labState.convexAuthenticated)", timeout,
                      "Convex did not become authenticated after sign-in")
+        self.wait_js("return !!(globalThis.authtrace && globalThis.authtrace.ready)", 60, "the recorder did not start")
+        if self.on_booted:
+            self.on_booted()
+            self.on_booted = None
         self.mark("signed-in")
 
-    def wait_js(self, script: str, timeout: float, message: str):
+    def wait_for(self, check, timeout: float, message: str):
+        """Poll ``check()`` (every 20 ms) until it is true."""
         deadline = time.monotonic() + timeout
-        while True:
-            try:
-                value = self.driver.execute_script(script)
-            except Exception:  # navigation in progress
-                value = None
-            if value:
-                return value
+        while not check():
             if time.monotonic() > deadline:
                 raise ScenarioError(f"{message} (after {timeout:.0f} s)")
-            time.sleep(0.1)
+            time.sleep(0.02)
+
+    def wait_js(self, script: str, timeout: float, message: str):
+        return wait_js(self.driver, script, timeout, message, ScenarioError)
 
     def state(self, handle: str | None = None) -> dict[str, Any]:
         raw = self.cdp.evaluate(handle or self.main, SAMPLE)
         return json.loads(raw) if raw else {}
 
-    def send_message(self, body: str) -> None:
-        self.cdp.evaluate(self.main, f"""(() => {{
+    def send_message(self, body: str, handle: str | None = None) -> None:
+        self.cdp.evaluate(handle or self.main, f"""(() => {{
             const input = document.getElementById('message-body');
             const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
             setter.call(input, {json.dumps(body)});
@@ -137,16 +173,58 @@ class Context:
             self.driver.close()
         self.driver.switch_to.window(self.main)
         self.cdp.tab(self.main, "Page.bringToFront")
+        if self.page(self.main, "document.visibilityState") == "hidden":
+            # A tab frozen while in front stays hidden after it resumes, whatever brings it
+            # to the front; restoring its window (as a returning user does) makes it visible.
+            self._window_state(self.main, "minimized")
+            self._window_state(self.main, "normal")
         self.mark("visible")
 
+    def _another_lab(self, kind: str) -> str:
+        """Load the lab in a new tab or window and wait until AuthKit restored the session
+        there and its recorder runs (while Pyodide boots, the tab answers nothing, which
+        would shift the story's timing on a busy machine)."""
+        self.driver.switch_to.new_window(kind)
+        handle = self._load_lab()
+        # Generous: the tab's main thread is busy while Pyodide boots, more so side by side.
+        self.wait_js("return !!(globalThis.authtrace && globalThis.authtrace.ready)", 90, "the recorder did not start")
+        try:
+            self.wait_js("return !!(globalThis.__labState && globalThis.__labState.authkitUser)", 30,
+                         f"the lab {kind} did not restore the session")
+        except ScenarioError as exc:
+            state = self.page(handle, "JSON.stringify([globalThis.__labState, document.visibilityState])")
+            raise ScenarioError(f"{exc}; its state: {state}") from None
+        return handle
+
     def second_tab(self) -> str:
-        """Another tab of the same app (same origin, same storage)."""
-        self.driver.switch_to.new_window("tab")
-        self.driver.get(self.lab_path())
-        handle = self.driver.current_window_handle
-        self.wait_js("return !!globalThis.__labState", 30, "the second lab tab did not render")
+        """Another tab of the same signed-in app (same origin, same storage), in the same window."""
+        handle = self._another_lab("tab")
         self.mark("second-tab")
         return handle
+
+    def lab_window(self) -> str:
+        """Another tab of the signed-in app in a window of its own, so it is visible too;
+        sampled like the main tab."""
+        handle = self._another_lab("window")
+        self.tab_samples.setdefault(handle, [])
+        self.mark("lab-window")
+        return handle
+
+    def _window_state(self, handle: str, state: str) -> None:
+        window = self.cdp.send("Browser.getWindowForTarget", {"targetId": handle})["windowId"]
+        self.cdp.send("Browser.setWindowBounds", {"windowId": window, "bounds": {"windowState": state}})
+
+    def minimize(self, handles: list[str]) -> None:
+        """Minimise the windows of these tabs: each becomes really hidden (visibilitychange)."""
+        for h in handles:
+            self._window_state(h, "minimized")
+        self.mark("minimized")
+
+    def restore(self, handles: list[str]) -> None:
+        """Restore the windows of these tabs, one right after the other (visible again)."""
+        for h in handles:
+            self._window_state(h, "normal")
+        self.mark("restored")
 
     def switch(self, handle: str) -> None:
         self.driver.switch_to.window(handle)
@@ -167,11 +245,46 @@ class Context:
         self.cdp.set_offline(handle or self.main, False)
         self.mark("online")
 
+    def online_lie(self, lying: bool, handle: str | None = None) -> None:
+        """``navigator.onLine`` reads false (and ``offline`` fires) while the network works;
+        ``False`` ends the lie with an ``online`` event. Simulated in the page (page.HARNESS)."""
+        done = self.page(handle or self.main, "!!(globalThis.__labHarness && "
+                         f"(globalThis.__labHarness.setOnlineLie({'true' if lying else 'false'}), true))")
+        if not done:
+            raise ScenarioError("the page harness is not installed in the lab tab")
+        self.mark("onLine lies" if lying else "onLine honest")
+
+    # -- the provider ------------------------------------------------------------------
+    def unmount_provider(self) -> None:
+        self.page(self.main, "globalThis.__labProvider.unmount()")
+        self.wait_js("return !!document.getElementById('unmounted')", 5, "the provider did not unmount")
+        self.mark("provider-unmounted")
+
+    def mount_provider(self) -> None:
+        self.page(self.main, "globalThis.__labProvider.mount()")
+        self.wait_js("return !!(globalThis.__labState && globalThis.__labState.mounted)", 5, "the provider did not mount")
+        self.mark("provider-mounted")
+
     # -- emulator faults -------------------------------------------------------------
     def arm(self, target: str, action: str, **kwargs) -> Any:
         fault = self.stack.faults.arm(target, action, **kwargs)
         self.mark(f"armed {target}:{action}")
         return fault
+
+    def disarm(self, fault: Any) -> None:
+        self.stack.faults.cancel(fault.id)
+        self.mark(f"disarmed {fault.target}:{fault.action}")
+
+    def server_event(self, timeout: float, **where: Any) -> dict[str, Any]:
+        """Wait for the emulators' first event whose fields equal ``where``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for e in self.stack.events.list():
+                if all(e.get(k) == v for k, v in where.items()):
+                    return e
+            if time.monotonic() > deadline:
+                raise ScenarioError(f"no emulator event {where} (after {timeout:.0f} s)")
+            time.sleep(0.1)
 
     def drop_sync_connections(self, code: int = 1001) -> None:
         self.stack.call(self.stack.convex.disconnect_all(code=code))
@@ -180,22 +293,33 @@ class Context:
     # -- sampling ----------------------------------------------------------------------
     def start_sampling(self, interval: float = 0.1) -> None:
         cdp = CDP.for_driver(self.driver)  # its own connection: the sampler runs in a thread
+        self.tab_samples[self.main] = self.samples
 
         def loop():
             while not self._stop.is_set():
-                t = self.now_ms()
-                try:
-                    raw = cdp.send("Runtime.evaluate", {"expression": SAMPLE, "returnByValue": True},
-                                   session=cdp.session(self.main), timeout=0.5)
-                    value = raw.get("result", {}).get("value")
-                    self.samples.append(Sample.from_page(t, json.loads(value) if value else None))
-                except Exception:
-                    self.samples.append(Sample(t, None, None, frozen=True))
+                for handle, samples in list(self.tab_samples.items()):
+                    t = self.now_ms()
+                    try:
+                        raw = cdp.send("Runtime.evaluate", {"expression": SAMPLE, "returnByValue": True},
+                                       session=cdp.session(handle), timeout=0.5)
+                        value = raw.get("result", {}).get("value")
+                        samples.append(Sample.from_page(t, json.loads(value) if value else None))
+                    except Exception:
+                        samples.append(Sample(t, None, None, frozen=True))
                 self._stop.wait(interval)
             cdp.close()
 
         self._sampler = threading.Thread(target=loop, name="lab-sampler", daemon=True)
         self._sampler.start()
+
+    def close(self) -> None:
+        """End the run's hold on the browser (the sampler, the CDP connection); the browser
+        itself belongs to the caller."""
+        self.stop_sampling()
+        try:
+            self.cdp.close()
+        except Exception:  # the browser is already gone
+            pass
 
     def stop_sampling(self) -> None:
         self._stop.set()

@@ -9,8 +9,10 @@ scenario runner's JSON fields. Pure: time comes with the samples (ms).
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+from ...split_brain import is_split_brain
 
 WEDGE_AFTER_MS = 10_000
 
@@ -29,6 +31,8 @@ class Sample:
     connection_retries: int | None = None
     frozen: bool = False  # the tab could not be read (frozen): carries the last state forward
     fetching: bool | None = None  # Convex is waiting for its adapter's token
+    mounted: bool | None = None  # False while the lab's Convex provider is unmounted (carried like frozen)
+    bridge: str | None = None  # the resilient bridge's own state (informative only)
 
     @classmethod
     def from_page(cls, t: float, state: dict[str, Any] | None) -> Sample:
@@ -36,7 +40,16 @@ class Sample:
             return cls(t, None, None, frozen=True)
         return cls(t, state.get("authkitUser"), state.get("convexAuthenticated"), state.get("convexLoading"),
                    state.get("socket"), state.get("paused"), state.get("connected"), state.get("everConnected"),
-                   state.get("connectionCount"), state.get("connectionRetries"), fetching=state.get("fetching"))
+                   state.get("connectionCount"), state.get("connectionRetries"), fetching=state.get("fetching"),
+                   mounted=state.get("mounted"), bridge=state.get("bridge"))
+
+    @property
+    def serving(self) -> bool:
+        """Convex really works for this user: AuthKit has a user, Convex says authenticated,
+        and its socket is open and running (not stopped after an AuthError, not paused
+        waiting for a token). ``convex_authenticated`` alone stays true while Convex waits."""
+        return bool(self.authkit_user and self.convex_authenticated and self.connected
+                    and self.socket == "ready" and self.paused == "no")
 
 
 @dataclass
@@ -48,19 +61,19 @@ class Metrics:
     lost_mutations: int = 0
     duplicated_mutations: int = 0
     recovered_ms: float | None = None
+    serving_ms: float | None = None
     authkit_user_at_end: bool = False
     convex_authenticated_at_end: bool = False
 
 
 def _carry(samples: list[Sample]) -> list[Sample]:
-    """Replace unreadable samples by the last readable state (a frozen tab keeps its state)."""
+    """Replace unreadable samples by the last readable state (a frozen tab keeps its state),
+    and samples taken while the provider was unmounted by the last mounted state."""
     out, last = [], None
     for s in samples:
-        if s.frozen and last is not None:
-            s = Sample(s.t, last.authkit_user, last.convex_authenticated, last.convex_loading, last.socket, last.paused,
-                       last.connected, last.ever_connected, last.connection_count, last.connection_retries, frozen=True,
-                       fetching=last.fetching)
-        elif not s.frozen:
+        if (s.frozen or s.mounted is False) and last is not None:
+            s = replace(last, t=s.t, frozen=True)
+        elif not s.frozen and s.mounted is not False:
             last = s
         out.append(s)
     return out
@@ -75,7 +88,7 @@ def split_brain(samples: list[Sample]) -> list[dict[str, float | None]]:
     for s in _carry(samples):
         if s.convex_authenticated:
             seen_auth = True
-        bad = seen_auth and bool(s.authkit_user) and not s.convex_authenticated
+        bad = seen_auth and is_split_brain(s.authkit_user, bool(s.convex_authenticated))  # unknown after sign-in: not authenticated
         if bad and start is None:
             start = s.t
         elif not bad and start is not None:
@@ -134,6 +147,23 @@ def recovered_ms(samples: list[Sample], fault_end: float | None) -> float | None
     return round(max(0.0, start - fault_end), 1)
 
 
+def serving_ms(samples: list[Sample], fault_end: float | None) -> float | None:
+    """Time from the fault's end until Convex is serving the user for good (see
+    :attr:`Sample.serving`): the start of the serving stretch that lasts to the end of
+    the run (0 if it never broke after the fault ended; None if it does not end so)."""
+    if fault_end is None:
+        return None
+    carried = _carry(samples)
+    if not carried or not carried[-1].serving:
+        return None
+    start = carried[-1].t
+    for s in reversed(carried):
+        if not s.serving:
+            break
+        start = s.t
+    return round(max(0.0, start - fault_end), 1)
+
+
 def compute(samples: list[Sample], sent: list[str], stored: list[str], fault_end: float | None,
             failed: list[str] = ()) -> Metrics:
     m = Metrics()
@@ -144,6 +174,7 @@ def compute(samples: list[Sample], sent: list[str], stored: list[str], fault_end
     m.wedged = wedged(samples)
     m.lost_mutations, m.duplicated_mutations = mutations(sent, stored, failed)
     m.recovered_ms = recovered_ms(samples, fault_end)
+    m.serving_ms = serving_ms(samples, fault_end)
     last = next((s for s in reversed(samples) if not s.frozen), None)
     m.authkit_user_at_end = bool(last and last.authkit_user)
     m.convex_authenticated_at_end = bool(last and last.convex_authenticated)
