@@ -173,7 +173,7 @@ def test_replay_controls_and_clear_errors_without_exceptions(lab_url, driver):
 
 def test_convex_server_events_and_page_states_are_named_as_not_injected():
     """The README's chain (pure, no browser): only its failed refresh becomes an injection."""
-    from authtrace.browser.panel import replay
+    from authtrace.browser.panel import replay, view
 
     b, _ = S.readme_story()
     plan, injections, reasons = replay.prepare(b.trace.dumps(), 4)
@@ -181,10 +181,10 @@ def test_convex_server_events_and_page_states_are_named_as_not_injected():
         ({"kind": "error", "name": "TypeError", "message": "Failed to fetch"}, AUTH_PATH)]
     assert [r.split(":")[0] for r in reasons] == ["f1 (convex close)", "hidden", "frozen"]
     assert reasons[0].endswith("happens on the server, not in fetch")
-    text, state, detail = replay.status({"loaded": True, "installed": True, "applied": [{"kind": "error"}],
-                                         "summary": {"injections": 1, "faults": len(plan["faults"]), "ends_ms": 1600.0,
-                                                     "skipped": reasons, "source": {"name": "story.json"}},
-                                         "elapsed_ms": 2000.0, "over": True, "error": None})
-    assert state == "over" and text == ("armed 1 injection(s) from 2 fault(s) of story.json; applied 1 (error ×1); "
-                                        "all windows over; not injected: f1 (convex close), hidden, frozen")
-    assert detail == "; ".join(reasons)
+    line = view.replay_line({"loaded": True, "installed": True, "applied": [{"kind": "error"}],
+                             "summary": {"injections": 1, "faults": len(plan["faults"]), "ends_ms": 1600.0,
+                                         "skipped": reasons, "source": {"name": "story.json"}},
+                             "elapsed_ms": 2000.0, "over": True, "error": None})
+    assert line.state == "over" and line.text == ("armed 1 injection(s) from 2 fault(s) of story.json; applied 1 (error ×1); "
+                                                  "all windows over; not injected: f1 (convex close), hidden, frozen")
+    assert line.detail == "; ".join(reasons)

@@ -224,7 +224,7 @@ def test_convex_sync_frames_are_parsed_and_tokens_never_stored(lab_url, driver):
     assert stored["value"].startswith("tok:")
     # Nothing of either secret anywhere: the export, IndexedDB, the other tabs' channel.
     trace_text = json.dumps(exported(driver))
-    persisted = driver.execute_async_script("const done = arguments[0]; __authtrace.store.all().then(r => done(r.join('\\n')));")
+    persisted = driver.execute_async_script("const done = arguments[0]; __authtraceStore.all().then(r => done(r.join('\\n')));")
     for secret in (token, token.split(".")[2], refresh):
         assert secret not in trace_text
         assert secret not in persisted
@@ -289,3 +289,17 @@ def test_wall_clock_jump_against_the_monotonic_clock_is_recorded(lab_url, driver
     driver.execute_script("const real = Date.now.bind(Date); Date.now = () => real() + 90000;")
     jump = wait_event(driver, "lifecycle", "clock-jump", timeout=5)[0]["payload"]
     assert 85_000 <= jump["jumpMs"] <= 95_000
+
+
+def test_without_its_store_the_recorder_records_in_memory(lab_url, driver):
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*/recorder/store.js"]})
+    try:
+        open_recorder(driver, lab_url)
+        driver.execute_script("fetch('/__lab/echo?no-store=1')")
+        wait_event(driver, "fetch", "response", lambda e: "no-store=1" in e["payload"]["url"])
+        stats = json.loads(driver.execute_script("return authtrace.stats()"))
+        assert stats["started"] is True and stats["errors"] == 0
+        assert driver.execute_script("return typeof globalThis.__authtraceStore") == "undefined"
+    finally:
+        driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})

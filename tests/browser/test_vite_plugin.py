@@ -90,7 +90,7 @@ def test_staging_build_injects_the_shim_first_and_emits_pyodide(builds):
     assert re.search(r'<script type="py" config="/__authtrace/pyscript.json" async>\s*from authtrace.browser.embed import main\s*'
                      r"await main\(panel=True\)", html)
     at = stg / "__authtrace"
-    for rel in ("boot.js", "experiments.js", "replay-inject.js", "pyscript.json", "pyodide/pyodide.mjs", "pyodide/pyodide.asm.wasm",
+    for rel in ("boot.js", "store.js", "experiments.js", "replay-inject.js", "pyscript.json", "pyodide/pyodide.mjs", "pyodide/pyodide.asm.wasm",
                 "pyodide/python_stdlib.zip", "pyodide/pyodide-lock.json", "pyscript/core.js", "pyscript/core.css"):
         assert (at / rel).is_file(), rel
     assert list((at / "pyodide").glob("authtrace-*.whl"))

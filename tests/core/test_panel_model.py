@@ -1,5 +1,5 @@
 """The debug panel's pure parts: lane classification, state bands, badges and
-the split-brain rule, the SVG timeline, the render throttle. Self-contained:
+the split-brain rule, the swimlanes' SVG, the render throttle. Self-contained:
 also runs inside Pyodide."""
 
 from __future__ import annotations
@@ -7,7 +7,8 @@ from __future__ import annotations
 from authtrace.browser.panel.badges import compute, countdown
 from authtrace.browser.panel.lanes import AMBER, GREEN, RED, bands, classify
 from authtrace.browser.panel.throttle import Throttle
-from authtrace.browser.panel.timeline import render
+from authtrace.browser.panel.svg import render as svg
+from authtrace.browser.panel.swimlanes import layout
 from authtrace.event import Event, Kind
 
 T0 = 1_800_000_000_000.0
@@ -59,13 +60,13 @@ def test_badges_and_split_brain_since_the_last_boot():
 def test_svg_has_one_group_of_lanes_per_tab_and_titles():
     events = [ev(1, "lifecycle", "boot"), ev(2, "network", "offline", tab="tab-b"),
               ev(3, "fetch", "error", {"auth": True, "message": "Failed to fetch <x>"})]
-    svg = render(events, zoom="1m", now=T0 + 10_000, width=800, own_tab="tab-a")
-    assert svg.startswith("<svg") and svg.endswith("</svg>")
-    assert svg.count('class="at-tab"') == 2 and "tab-a (this tab)" in svg
-    assert svg.count('class="at-lane"') == 12
-    assert 'data-kind="fetch/error"' in svg and "Failed to fetch &lt;x&gt;" in svg  # escaped into <title>
-    assert "no events yet" in render([], zoom="all", now=T0)
-    old = render([ev(1, "network", "offline", at=-600_000)], zoom="1m", now=T0)
+    markup = svg(layout(events, zoom="1m", now=T0 + 10_000, width=800, own_tab="tab-a"))
+    assert markup.startswith("<svg") and markup.endswith("</svg>")
+    assert markup.count('class="at-tab"') == 2 and "tab-a (this tab)" in markup
+    assert markup.count('class="at-lane"') == 12
+    assert 'data-kind="fetch/error"' in markup and "Failed to fetch &lt;x&gt;" in markup  # escaped into <title>
+    assert "no events yet" in svg(layout([], zoom="all", now=T0))
+    old = svg(layout([ev(1, "network", "offline", at=-600_000)], zoom="1m", now=T0))
     assert 'class="at-mark' not in old  # outside the window
 
 
@@ -76,3 +77,15 @@ def test_throttle_renders_at_most_every_interval():
     assert t.request(100) == 400.0
     t.done(500)
     assert t.request(2000) == 0.0
+
+
+def test_a_refresh_answers_tone_is_authtrace_failures_verdict():
+    """The lane's colour of a WorkOS answer: amber exactly where ``authtrace.failure`` says retry."""
+    from authtrace.browser.panel.lanes import refresh_tone
+    from authtrace.failure import is_retryable_status
+
+    for status in (200, 400, 401, 403, 404, 408, 409, 425, 429, 451, 500, 503, 520, 599, 600, 0):
+        tone = refresh_tone(Event("A", 1, 1, Kind.FETCH, "response", {"auth": True, "status": status}))
+        assert tone == (GREEN if status == 200 else AMBER if status == 0 or is_retryable_status(status) else RED), status
+    assert refresh_tone(Event("A", 1, 1, Kind.FETCH, "response",
+                              {"auth": True, "status": 200, "workos_error": "invalid_grant"})) == RED

@@ -20,7 +20,8 @@ export function App({ adapter, devMode }) {
   globalThis.__labAuthkit = { getAccessToken, signOut, signIn };
   useEffect(() => {
     globalThis.__labState = { authkitUser: !!user, convexAuthenticated: isAuthenticated, convexLoading: isLoading,
-      whoami: me === undefined ? "loading" : me ? me.subject : null, messages: messages ? messages.length : null };
+      whoami: me === undefined ? "loading" : me ? me.subject : null, messages: messages ? messages.length : null,
+      mounted: true };
   });
 
   const submit = async (e) => {

@@ -1,17 +1,41 @@
 /*
- * authtrace boot shim: the first script on the page (classic, synchronous).
+ * authtrace boot shim: the first script on the page (classic, synchronous), and
+ * authtrace's one instrumentation of the page.
  *
  * It observes the page from its first moment, before Pyodide is ready (which
  * takes seconds), and hands every observation to the Python recorder once it
  * attaches. Until then observations wait in a bounded queue ("no blind start").
+ * It wraps fetch, WebSocket and Storage once; the other scripts hook in through
+ * `globalThis.__authtrace` instead of wrapping them again (as Sentry's SDK
+ * instruments once and lets integrations add handlers):
+ *
+ *   emit(kind, type, payload)  record an observation, as the page's own hooks do
+ *   pageState()                {visibility, online} now
+ *   interpose("fetch", fn)     fn(request) may answer a fetch instead of the network:
+ *                              request = {id, url, method, body, credentials, auth,
+ *                              signal, input, init}; fn returns undefined (not mine)
+ *                              or {response: a promise of a Response (or its
+ *                              rejection), mark: {simulated|replayed: ...}}. The
+ *                              last added is asked first; the answer is observed
+ *                              like a real one and carries the mark. Returns remove().
+ *   answers.response(status, text, contentType), answers.hang(request, ms)
+ *                              answers an interposer can give (they behave as
+ *                              fetch's own: JSON response, no answer or a dropped
+ *                              connection after ms, the request's AbortSignal honoured)
+ *   sockets()                  the WebSockets open now: [{socket, id, url, sync}]
+ *   native                     the browser's own fetch and WebSocket
+ *   attach(sink), detach()     the Python recorder takes over the queue
  *
  * Fail-open is the rule: the app's fetch and WebSocket get the native objects,
- * results, errors and timing; every observer runs inside try/catch, and a
- * failure in one becomes an "observer-error" note, never an app error.
+ * results, errors and timing; every observer and interposer runs inside
+ * try/catch, and a failure in one becomes an "observer-error" note, never an
+ * app error.
  *
  * Observations are raw (they may contain tokens) and live only in this
  * in-memory hand-off queue for milliseconds; the Python recorder redacts them
- * before anything is kept, persisted, broadcast or exported.
+ * before anything is kept, persisted (store.js), broadcast or exported.
+ * (About 400 lines: it is one file because it must be the page's first,
+ * synchronous script.)
  */
 (function () {
   "use strict";
@@ -39,16 +63,39 @@
   at.seq = 0;
   at.native = { fetch: g.fetch, WebSocket: g.WebSocket };
 
+  // Hand over what is queued: all of it (the page may be frozen or gone next), or, on
+  // the timer and while the page is visible, at most MAX_BATCH observations per task,
+  // the rest in the next tasks, so the recorder never holds the main thread of a page
+  // someone is using for long (no long task). A hidden page gets it all at once: its
+  // timers are throttled to a second or a minute, and nobody waits on its main thread.
+  var MAX_BATCH = 100;
+  function handOver(batch) {
+    try {
+      at.sink(batch);
+      return true;
+    } catch (err) {
+      // The recorder failed; the page must not notice. Say so in the trace.
+      at.queue.unshift(note("observer-error", { where: "sink", name: err && err.name, message: String(err && err.message) }));
+      return false;
+    }
+  }
   function flush() {
     at.flushScheduled = false;
     if (!at.sink || at.queue.length === 0) return;
     var batch = at.queue;
     at.queue = [];
-    try {
-      at.sink(batch);
-    } catch (err) {
-      // The recorder failed; the page must not notice. Say so in the trace.
-      at.queue.unshift(note("observer-error", { where: "sink", name: err && err.name, message: String(err && err.message) }));
+    handOver(batch);
+  }
+  function flushSome() {
+    at.flushScheduled = false;
+    if (!at.sink || at.queue.length === 0) return;
+    var chunked = at.queue.length > MAX_BATCH && document.visibilityState !== "hidden";
+    var batch = chunked ? at.queue.splice(0, MAX_BATCH) : at.queue;
+    if (batch === at.queue) at.queue = [];
+    // The rest in the next task; after a failure, with the next observation as before.
+    if (handOver(batch) && at.queue.length && at.sink && !at.flushScheduled) {
+      at.flushScheduled = true;
+      setTimeout(flushSome, 0);
     }
   }
 
@@ -59,7 +106,7 @@
   function schedule() {
     if (at.flushScheduled || !at.sink) return;
     at.flushScheduled = true;
-    setTimeout(flush, at.flushDelayMs);
+    setTimeout(flushSome, at.flushDelayMs);
   }
   at.flush = flush;
 
@@ -96,51 +143,6 @@
   }
   at.pageState = pageState;
 
-
-  // --- persistent store (IndexedDB) ------------------------------------------
-  // Only the Python recorder writes here, and only redacted event JSON.
-  at.store = (function () {
-    var DB = "authtrace", STORE = "events", dbp = null;
-    function open() {
-      if (dbp) return dbp;
-      dbp = new Promise(function (resolve, reject) {
-        if (!g.indexedDB) { reject(new Error("IndexedDB unavailable")); return; }
-        var req = g.indexedDB.open(DB, 1);
-        req.onupgradeneeded = function () { req.result.createObjectStore(STORE, { autoIncrement: true }); };
-        req.onsuccess = function () { resolve(req.result); };
-        req.onerror = function () { reject(req.error); };
-      });
-      return dbp;
-    }
-    function tx(mode, fn) {
-      return open().then(function (db) {
-        return new Promise(function (resolve, reject) {
-          var t = db.transaction(STORE, mode), out = fn(t.objectStore(STORE));
-          t.oncomplete = function () { resolve(out && out.result !== undefined ? out.result : undefined); };
-          t.onerror = function () { reject(t.error); };
-          t.onabort = function () { reject(t.error); };
-        });
-      });
-    }
-    return {
-      put: function (records) { return tx("readwrite", function (s) { for (var i = 0; i < records.length; i++) s.add(records[i]); }); },
-      all: function () { return tx("readonly", function (s) { return s.getAll(); }); },
-      count: function () { return tx("readonly", function (s) { return s.count(); }); },
-      clear: function () { return tx("readwrite", function (s) { s.clear(); }); },
-      // Drop the oldest records so at most `keep` remain.
-      trim: function (keep) {
-        return tx("readwrite", function (s) {
-          var c = s.count();
-          c.onsuccess = function () {
-            var extra = c.result - keep;
-            if (extra <= 0) return;
-            var cur = s.openCursor();
-            cur.onsuccess = function () { var k = cur.result; if (k && extra-- > 0) { k.delete(); k.continue(); } };
-          };
-        });
-      },
-    };
-  })();
 
   // --- page state --------------------------------------------------------
   safe("pagehide-restore", function () {
@@ -230,14 +232,49 @@
   }
 
   // --- fetch ---------------------------------------------------------------
-  function requestInfo(input, init) {
+  function requestInfo(input, init, id) {
     var isReq = typeof Request !== "undefined" && input instanceof Request;
     var url = isReq ? input.url : String(input && input.href !== undefined ? input.href : input);
-    var method = ((init && init.method) || (isReq && input.method) || "GET").toUpperCase();
-    var body = init && typeof init.body === "string" ? init.body : undefined;
-    var credentials = (init && init.credentials) || (isReq ? input.credentials : undefined);
-    return { url: url, method: method, body: body, isRequestObject: isReq, credentials: credentials };
+    return { id: id, url: url, method: ((init && init.method) || (isReq && input.method) || "GET").toUpperCase(),
+      body: init && typeof init.body === "string" ? init.body : undefined, isRequestObject: isReq,
+      credentials: (init && init.credentials) || (isReq ? input.credentials : undefined), auth: AUTH_PATH.test(url),
+      signal: (init && init.signal) || (isReq ? input.signal : null), input: input, init: init };
   }
+
+  var interposers = [];
+  at.interpose = function (what, fn) {
+    if (what !== "fetch") throw new TypeError("authtrace: only fetch can be interposed, not " + what);
+    interposers.unshift(fn);
+    return function remove() { var i = interposers.indexOf(fn); if (i >= 0) interposers.splice(i, 1); };
+  };
+  function abortError() {
+    try { return new DOMException("The operation was aborted.", "AbortError"); } catch (_) { var e = new Error("aborted"); e.name = "AbortError"; return e; }
+  }
+  // The first interposer's answer, or undefined: the network it is.
+  function interposed(req) {
+    for (var i = 0; i < interposers.length; i++) {
+      var fn = interposers[i];
+      var answer = safe("interpose", function () { return fn(req); });
+      if (answer && answer.response && typeof answer.response.then === "function") {
+        // An aborted request stays aborted, whoever answers it.
+        if (req.signal && req.signal.aborted) answer.response = Promise.reject(abortError());
+        return answer;
+      }
+    }
+    return undefined;
+  }
+  at.answers = {
+    response: function (status, text, contentType) {
+      return Promise.resolve(new Response(text, { status: status, headers: { "Content-Type": contentType || "application/json" } }));
+    },
+    // No answer (ms null) or, after ms, a dropped connection; the caller's AbortSignal ends it early.
+    hang: function (req, ms) {
+      return new Promise(function (_resolve, reject) {
+        var timer = ms == null ? null : setTimeout(function () { reject(new TypeError("Failed to fetch")); }, Math.max(0, ms));
+        if (req.signal) req.signal.addEventListener("abort", function () { clearTimeout(timer); reject(abortError()); });
+      });
+    },
+  };
 
   if (typeof at.native.fetch === "function") {
     var nativeFetch = at.native.fetch;
@@ -245,17 +282,21 @@
     var tracedFetch = function fetch(input) {
       var init = arguments[1];
       var id = ++at.seq;
-      var info = safe("fetch-request", function () {
-        var r = requestInfo(input, init);
+      var r = safe("fetch-request", function () { return requestInfo(input, init, id); });
+      var answer = r && interposers.length ? interposed(r) : undefined;
+      var mark = (answer && answer.mark) || {};
+      var info = r && safe("fetch-request", function () {
         if (IGNORE.test(r.url)) return undefined;
-        var isAuth = AUTH_PATH.test(r.url);
-        if (!isAuth) {
+        if (!r.auth) {
           // Ordinary requests are reported once, when they settle: half the work.
           return { start: now(), auth: false, url: r.url, method: r.method };
         }
-        emit("fetch", "request", { request: id, url: r.url, method: r.method, auth: true, credentials: r.credentials,
-          page: pageState(), body: r.body, hasSessionCookie: /(?:^|;\s*)workos-has-session=/.test(document.cookie) });
-        lockState("request", id);
+        var payload = { request: id, url: r.url, method: r.method, auth: true, credentials: r.credentials,
+          page: pageState(), body: r.body, hasSessionCookie: /(?:^|;\s*)workos-has-session=/.test(document.cookie) };
+        for (var k in mark) payload[k] = mark[k];
+        emit("fetch", "request", payload);
+        // An answer made up in the page never reached WorkOS: its lock says nothing about rotation.
+        if (!answer) lockState("request", id);
         if (r.isRequestObject && r.body === undefined) {
           // The body of a Request object can only be read asynchronously, from a clone.
           input.clone().text().then(function (text) {
@@ -264,7 +305,7 @@
         }
         return { start: now(), auth: true };
       });
-      var promise = nativeFetch.apply(this, arguments);
+      var promise = answer ? answer.response : nativeFetch.apply(this, arguments);
       if (!info) return promise;
       // Observe the same promise the app gets; never replace it.
       promise.then(function (response) {
@@ -273,7 +314,7 @@
             durationMs: now() - info.start, page: pageState() };
           if (!info.auth) { payload.url = info.url; payload.method = info.method; }
           if (info.auth) {
-            lockState("response", id);
+            if (!answer) lockState("response", id);
             response.clone().text().then(function (text) {
               safe("fetch-response-body", function () {
                 payload.body = text;
@@ -291,7 +332,7 @@
         });
       }, function (err) {
         safe("fetch-error", function () {
-          if (info.auth) lockState("error", id);
+          if (info.auth && !answer) lockState("error", id);
           var payload = { request: id, name: err && err.name, message: err && err.message !== undefined ? String(err.message) : String(err),
             durationMs: now() - info.start, page: pageState() };
           if (!info.auth) { payload.url = info.url; payload.method = info.method; }
@@ -322,6 +363,10 @@
     var b = /"endVersion"\s*:\s*\{[^}]*"identity"\s*:\s*(\d+)/.exec(head);
     return !(a && b) || a[1] !== b[1];
   }
+  var live = new Set(); // the sockets made here that have not closed
+  at.sockets = function () {
+    return Array.from(live, function (ws) { return { socket: ws, id: ws.__authtrace.socket, url: ws.url, sync: ws.__authtrace.sync }; });
+  };
   if (typeof at.native.WebSocket === "function") {
     var NativeWS = at.native.WebSocket;
     var wsSeq = 0;
@@ -333,11 +378,13 @@
         var socket = ++wsSeq;
         var sync = SYNC_PATH.test(String(url));
         self.__authtrace = { socket: socket, sync: sync };
+        live.add(self);
         safe("ws-create", function () { emit("websocket", "create", { socket: socket, url: String(url), sync: sync, page: pageState() }); });
         this.addEventListener("open", function () {
           safe("ws-open", function () { emit("websocket", "open", { socket: socket, sync: sync, page: pageState() }); });
         });
         this.addEventListener("close", function (e) {
+          live.delete(self);
           safe("ws-close", function () {
             emit("websocket", "close", { socket: socket, sync: sync, code: e.code, reason: e.reason, wasClean: e.wasClean, page: pageState() });
           });

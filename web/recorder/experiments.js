@@ -1,8 +1,10 @@
 /*
  * authtrace experiments: page-side simulations for the debug panel.
  *
- * Load it right after the boot shim (web/recorder/boot.js) as a classic
- * script, or let the panel load it later. It installs `globalThis.__authtraceExperiments`:
+ * Load it after the boot shim (web/recorder/boot.js) as a classic script, or let
+ * the panel load it later. It hooks into the shim's one instrumentation (an
+ * interposer on fetch, the shim's list of open sockets) and installs
+ * `globalThis.__authtraceExperiments`:
  *
  *   arm("refresh-typeerror" | "refresh-503" | "refresh-invalid-grant" | "refresh-hang", n = 1)
  *       the next n requests to WorkOS `/user_management/authenticate` do not reach
@@ -19,6 +21,9 @@
  *   disarm()            forget pending refresh faults and end hide/offline early;
  *   state()             what is armed, as a plain object.
  *
+ * Without the boot shim on the page it changes nothing on the page, and every
+ * experiment throws an Error saying so (state() still answers, `shim: false`).
+ *
  * These are SIMULATIONS made by the page itself, not what a browser does:
  * - the fault replaces the response the app sees; the request never leaves the
  *   page, so the WorkOS server (and its refresh-token rotation) sees nothing;
@@ -29,136 +34,79 @@
  * - "offline" cuts only fetch (and dispatches the events): open WebSockets stay
  *   up and XMLHttpRequest/EventSource/sendBeacon are untouched; use dropSockets
  *   to cut the Convex socket (Convex will reconnect at once, since the real
- *   network is up);
- * - only sockets created after this script ran are known by construction; a
- *   socket created earlier is known once it sends a frame.
+ *   network is up).
  *
  * Every experiment is recorded through the boot shim as a `note/experiment`
- * event, and intercepted requests as the same `fetch` observations the shim
- * makes for real ones, so the timeline shows them where they happened.
+ * event; the shim observes the answered requests like real ones (marked
+ * `simulated` with the mode), so the timeline shows them where they happened.
  */
 (function () {
   "use strict";
   var g = globalThis;
   if (g.__authtraceExperiments) return;
 
-  var AUTH_PATH = /\/user_management\/authenticate(?:$|[?#])/;
-  var SYNC_PATH = /\/api\/[^/]+\/sync(?:$|[?#])/;
-  var IGNORE = /\/(?:pyodide|pyscript|recorder)\/|\.whl(?:$|\?)|\/static\//;
+  var at = g.__authtrace && g.__authtrace.interpose ? g.__authtrace : null;
+  var NO_SHIM = "authtrace: experiments.js needs the boot shim (boot.js) loaded before it";
+  // authtrace's own files stay reachable while "offline".
+  var OWN = /\/(?:pyodide|pyscript|recorder)\/|\.whl(?:$|\?)|\/static\//;
+  var MODES = { "refresh-typeerror": 1, "refresh-503": 1, "refresh-invalid-grant": 1, "refresh-hang": 1 };
   var now = function () { return g.performance.now(); };
 
   var armed = []; // [{mode, left}]
-  var hiddenUntil = 0, offlineUntil = 0;
-  var hideTimer = null, offlineTimer = null;
-  var sockets = new Set();
-  var seq = 0;
 
-  function shim() { return g.__authtrace; }
-  function emit(kind, type, payload) {
-    var s = shim();
-    if (!s || !s.emit) return;
-    try { s.emit(kind, type, payload); } catch (_) { /* fail open */ }
-  }
-  function pageState() { return { visibility: document.visibilityState, online: navigator.onLine }; }
   function note(what, detail) {
     var payload = { experiment: what, simulated: true };
     for (var k in detail || {}) payload[k] = detail[k];
-    emit("note", "experiment", payload);
+    at.emit("note", "experiment", payload);
+  }
+  function syncSockets() {
+    return at.sockets().filter(function (s) { return s.sync; }).map(function (s) { return s.socket; });
   }
 
-  // --- fetch ----------------------------------------------------------------
-  var innerFetch = g.fetch; // the boot shim's traced fetch (or the native one)
-  function urlOf(input) {
-    if (typeof Request !== "undefined" && input instanceof Request) return input.url;
-    return String(input && input.href !== undefined ? input.href : input);
+  // --- fetch: answer instead of the network -----------------------------------
+  function answer(mode, req) {
+    var made;
+    if (mode === "refresh-typeerror" || mode === "offline") made = Promise.reject(new TypeError("Failed to fetch"));
+    else if (mode === "refresh-503") made = at.answers.response(503, JSON.stringify({ error: "service_unavailable", error_description: "authtrace experiment: simulated 503" }));
+    else if (mode === "refresh-invalid-grant") made = at.answers.response(400, JSON.stringify({ error: "invalid_grant", error_description: "authtrace experiment: simulated invalid_grant" }));
+    else made = at.answers.hang(req, null); // refresh-hang: never settles, unless the caller aborts
+    return { response: made, mark: { simulated: mode } };
   }
-  function bodyOf(input, init) {
-    return init && typeof init.body === "string" ? init.body : undefined;
-  }
-  function signalOf(input, init) {
-    if (init && init.signal) return init.signal;
-    if (typeof Request !== "undefined" && input instanceof Request) return input.signal;
-    return null;
-  }
-  function abortError() {
-    try { return new DOMException("The operation was aborted.", "AbortError"); } catch (_) { var e = new Error("aborted"); e.name = "AbortError"; return e; }
-  }
-
-  function synthetic(mode, input, init, auth) {
-    var s = shim();
-    var id = s && typeof s.seq === "number" ? ++s.seq : 900000000 + (++seq); // the shim's numbering
-    var url = urlOf(input), start = now();
-    if (auth) {
-      emit("fetch", "request", { request: id, url: url, method: ((init && init.method) || "POST").toUpperCase(), auth: true,
-        credentials: init && init.credentials, page: pageState(), body: bodyOf(input, init), simulated: mode });
-    }
-    var meta = auth ? {} : { url: url, method: ((init && init.method) || "GET").toUpperCase() };
-    function reply(status, body) {
-      var text = JSON.stringify(body);
-      var payload = { request: id, status: status, ok: status < 300, durationMs: now() - start, page: pageState(), body: text };
-      for (var k in meta) payload[k] = meta[k];
-      emit("fetch", "response", payload);
-      return new Response(text, { status: status, headers: { "Content-Type": "application/json" } });
-    }
-    function fail(err) {
-      var payload = { request: id, name: err.name, message: err.message, durationMs: now() - start, page: pageState() };
-      for (var k in meta) payload[k] = meta[k];
-      emit("fetch", "error", payload);
-      return Promise.reject(err);
-    }
-    var signal = signalOf(input, init);
-    if (signal && signal.aborted) return fail(abortError());
-    if (mode === "refresh-typeerror" || mode === "offline") return fail(new TypeError("Failed to fetch"));
-    if (mode === "refresh-503") return Promise.resolve(reply(503, { error: "service_unavailable", error_description: "authtrace experiment: simulated 503" }));
-    if (mode === "refresh-invalid-grant") return Promise.resolve(reply(400, { error: "invalid_grant", error_description: "authtrace experiment: simulated invalid_grant" }));
-    // refresh-hang: never settles, unless the caller aborts.
-    return new Promise(function (_resolve, reject) {
-      if (signal) signal.addEventListener("abort", function () { fail(abortError()).catch(function () {}); reject(abortError()); });
+  if (at) {
+    at.interpose("fetch", function (req) {
+      if (offline.on() && !OWN.test(req.url)) return answer("offline", req);
+      if (!req.auth || !armed.length) return undefined;
+      var f = armed[0];
+      if (--f.left <= 0) armed.shift();
+      note("fired", { mode: f.mode, remaining: f.left });
+      return answer(f.mode, req);
     });
   }
 
-  if (typeof innerFetch === "function") {
-    g.fetch = function fetch(input) {
-      var init = arguments[1];
-      try {
-        var url = urlOf(input);
-        var auth = AUTH_PATH.test(url);
-        if (offlineUntil && now() < offlineUntil && !IGNORE.test(url)) return synthetic("offline", input, init, auth);
-        if (auth && armed.length) {
-          var f = armed[0];
-          if (--f.left <= 0) armed.shift();
-          note("fired", { mode: f.mode, remaining: f.left });
-          return synthetic(f.mode, input, init, true);
-        }
-      } catch (_) { /* fail open: the real fetch below */ }
-      return innerFetch.apply(this, arguments);
+  // --- page states that last a while, then end by themselves ---------------------
+  function lasting(what, limits, apply) {
+    var until = 0, timer = null;
+    function end() {
+      if (!until) return;
+      until = 0; clearTimeout(timer); timer = null;
+      apply(false);
+      note(what + "-end", {});
+    }
+    return {
+      on: function () { return !!until; },
+      start: function (value) {
+        var s = Math.max(0.1, Number(value) || 5);
+        note(what, { seconds: s, limits: limits });
+        if (!until) apply(true);
+        until = now() + s * 1000;
+        clearTimeout(timer);
+        timer = setTimeout(end, s * 1000);
+      },
+      end: end,
     };
   }
-
-  // --- WebSocket (which Convex sync sockets are open) ---------------------------
-  var WS = g.WebSocket;
-  if (typeof WS === "function") {
-    var track = function (ws) {
-      try {
-        if (!SYNC_PATH.test(String(ws.url)) || sockets.has(ws)) return;
-        sockets.add(ws);
-        ws.addEventListener("close", function () { sockets.delete(ws); });
-      } catch (_) { /* fail open */ }
-    };
-    g.WebSocket = class WebSocket extends WS {
-      constructor(url, protocols) {
-        super(url, protocols === undefined ? undefined : protocols);
-        track(this);
-      }
-    };
-    // Sockets made before this script ran: known when they next send.
-    var send = WS.prototype.send;
-    WS.prototype.send = function (data) { track(this); return send.apply(this, arguments); };
-  }
-
-  // --- visibility -----------------------------------------------------------------
-  function setHidden(hidden) {
-    if (hidden) {
+  var hidden = lasting("hide", "visibilityState/hidden overridden on this document only; timers not throttled", function (on) {
+    if (on) {
       Object.defineProperty(document, "visibilityState", { configurable: true, get: function () { return "hidden"; } });
       Object.defineProperty(document, "hidden", { configurable: true, get: function () { return true; } });
     } else {
@@ -166,74 +114,48 @@
       delete document.hidden;
     }
     document.dispatchEvent(new Event("visibilitychange"));
-  }
-  function endHide() {
-    if (!hiddenUntil) return;
-    hiddenUntil = 0; clearTimeout(hideTimer); hideTimer = null;
-    setHidden(false);
-    note("hide-end", {});
-  }
+  });
+  var offline = lasting("offline", "fetch only; WebSockets stay open", function (on) {
+    if (on) Object.defineProperty(navigator, "onLine", { configurable: true, get: function () { return false; } });
+    else delete navigator.onLine;
+    g.dispatchEvent(new Event(on ? "offline" : "online"));
+  });
 
-  // --- offline ----------------------------------------------------------------------
-  function setOnline(online) {
-    if (online) delete navigator.onLine;
-    else Object.defineProperty(navigator, "onLine", { configurable: true, get: function () { return false; } });
-    g.dispatchEvent(new Event(online ? "online" : "offline"));
-  }
-  function endOffline() {
-    if (!offlineUntil) return;
-    offlineUntil = 0; clearTimeout(offlineTimer); offlineTimer = null;
-    setOnline(true);
-    note("offline-end", {});
-  }
+  function needShim() { if (!at) throw new Error(NO_SHIM); }
 
-  var MODES = { "refresh-typeerror": 1, "refresh-503": 1, "refresh-invalid-grant": 1, "refresh-hang": 1 };
   g.__authtraceExperiments = {
     version: "1",
     arm: function (mode, n) {
+      needShim();
       if (!MODES[mode]) throw new Error("unknown experiment " + mode);
       n = Math.max(1, Number(n) || 1);
       armed.push({ mode: mode, left: n });
       note("armed", { mode: mode, count: n });
       return this.state();
     },
-    hide: function (seconds) {
-      var s = Math.max(0.1, Number(seconds) || 5);
-      note("hide", { seconds: s, limits: "visibilityState/hidden overridden on this document only; timers not throttled" });
-      if (!hiddenUntil) setHidden(true);
-      hiddenUntil = now() + s * 1000;
-      clearTimeout(hideTimer);
-      hideTimer = setTimeout(endHide, s * 1000);
-      return this.state();
-    },
-    offline: function (seconds) {
-      var s = Math.max(0.1, Number(seconds) || 5);
-      note("offline", { seconds: s, limits: "fetch only; WebSockets stay open" });
-      if (!offlineUntil) setOnline(false);
-      offlineUntil = now() + s * 1000;
-      clearTimeout(offlineTimer);
-      offlineTimer = setTimeout(endOffline, s * 1000);
-      return this.state();
-    },
+    hide: function (seconds) { needShim(); hidden.start(seconds); return this.state(); },
+    offline: function (seconds) { needShim(); offline.start(seconds); return this.state(); },
     dropSockets: function () {
-      var closed = 0;
+      needShim();
+      var sockets = syncSockets(), closed = 0;
       sockets.forEach(function (ws) {
         if (ws.readyState === 0 || ws.readyState === 1) { try { ws.close(); closed++; } catch (_) { /* already gone */ } }
       });
-      note("drop-sockets", { closed: closed, known: sockets.size });
+      note("drop-sockets", { closed: closed, known: sockets.length });
       return closed;
     },
     disarm: function () {
+      needShim();
       var had = armed.length;
       armed = [];
-      endHide();
-      endOffline();
+      hidden.end();
+      offline.end();
       note("disarm", { pending: had });
       return this.state();
     },
     state: function () {
       return { armed: armed.map(function (f) { return { mode: f.mode, left: f.left }; }),
-        hidden: !!hiddenUntil, offline: !!offlineUntil, sockets: sockets.size };
+        hidden: hidden.on(), offline: offline.on(), sockets: at ? syncSockets().length : 0, shim: !!at };
     },
   };
 })();

@@ -2,7 +2,9 @@
  * authtrace replay injector: answer the next WorkOS refresh attempts of this tab with
  * the outcomes of a recorded session (the panel's "replay in the live tab").
  *
- * Load it after the boot shim (a classic script). It installs `globalThis.__authtraceReplay`:
+ * Load it after the boot shim (a classic script; the panel loads it when used). It
+ * answers through the shim's one fetch instrumentation (an interposer) and installs
+ * `globalThis.__authtraceReplay`:
  *
  *   install(injections)   injections from authtrace.replay.page_injections(plan):
  *                         [{at_ms, until_ms, count, match: {method, path, grant_type}, outcome}]
@@ -18,33 +20,19 @@
  *
  * Matching is by method, URL path and the body's grant_type, never by bytes. Requests
  * that match no active injection go to the real fetch. Like the panel's experiments,
- * injected requests never reach the network (WorkOS does not rotate anything) and are
- * recorded through the boot shim as the same fetch observations, marked `replayed`.
+ * injected requests never reach the network (WorkOS does not rotate anything); the boot
+ * shim observes them like real ones, marked `replayed` (the fault id). Without the boot
+ * shim on the page, install() throws an Error saying so and nothing is changed.
  */
 (function () {
   "use strict";
   var g = globalThis;
   if (g.__authtraceReplay) return;
 
-  var innerFetch = g.fetch;
+  var at = g.__authtrace && g.__authtrace.interpose ? g.__authtrace : null;
   var now = function () { return g.performance.now(); };
-  var injections = [], applied = [], installedAt = null, seq = 0;
+  var injections = [], applied = [], installedAt = null;
 
-  function shim() { return g.__authtrace; }
-  function emit(kind, type, payload) {
-    var s = shim();
-    if (!s || !s.emit) return;
-    try { s.emit(kind, type, payload); } catch (_) { /* fail open */ }
-  }
-  function pageState() { return { visibility: document.visibilityState, online: navigator.onLine }; }
-  function urlOf(input) {
-    if (typeof Request !== "undefined" && input instanceof Request) return input.url;
-    return String(input && input.href !== undefined ? input.href : input);
-  }
-  function methodOf(input, init) {
-    var m = (init && init.method) || (typeof Request !== "undefined" && input instanceof Request ? input.method : "GET");
-    return String(m).toUpperCase();
-  }
   function grantOf(init) {
     var body = init && init.body;
     if (body == null) return undefined;
@@ -65,68 +53,43 @@
     if (inj.count != null && inj.left <= 0) return false;
     var m = inj.match || {};
     if (m.method && m.method.toUpperCase() !== req.method) return false;
-    if (m.path && m.path !== req.path) return false;
-    if (m.grant_type && m.grant_type !== req.grant_type) return false;
+    if (m.path && m.path !== pathOf(req.url)) return false;
+    if (m.grant_type && m.grant_type !== grantOf(req.init)) return false;
     return true;
   }
-  function abortError() {
-    try { return new DOMException("The operation was aborted.", "AbortError"); } catch (_) { var e = new Error("aborted"); e.name = "AbortError"; return e; }
-  }
 
-  function answer(inj, input, init, req) {
-    var s = shim();
-    var id = s && typeof s.seq === "number" ? ++s.seq : 800000000 + (++seq);
-    var start = now(), o = inj.outcome || {};
+  function answer(inj, req) {
+    var o = inj.outcome || {};
     if (inj.count != null) inj.left -= 1;
-    applied.push({ fault: inj.fault, at_ms: Math.round(start - installedAt), kind: o.kind });
+    applied.push({ fault: inj.fault, at_ms: Math.round(now() - installedAt), kind: o.kind });
     // The fetch events carry `replayed` (the fault id); the note says when and which.
-    emit("note", "replay", { fault: inj.fault, outcome: o.kind, replayed: true, request: id });
-    emit("fetch", "request", { request: id, url: req.url, method: req.method, auth: true, page: pageState(),
-      body: init && typeof init.body === "string" ? init.body : undefined, replayed: inj.fault || true });
-    function respond(status, text, json) {
-      emit("fetch", "response", { request: id, status: status, ok: status < 300, durationMs: now() - start,
-        page: pageState(), body: text });
-      return new Response(text, { status: status, headers: { "Content-Type": json ? "application/json" : "text/html" } });
-    }
-    function fail(err) {
-      emit("fetch", "error", { request: id, name: err.name, message: err.message, durationMs: now() - start, page: pageState() });
-      return Promise.reject(err);
-    }
-    var signal = (init && init.signal) || (typeof Request !== "undefined" && input instanceof Request ? input.signal : null);
-    if (signal && signal.aborted) return fail(abortError());
+    at.emit("note", "replay", { fault: inj.fault, outcome: o.kind, replayed: true, request: req.id });
+    var made;
     if (o.kind === "error") {
       var err = o.name === "TypeError" || !o.name ? new TypeError(o.message || "Failed to fetch") : new Error(o.message || "");
       if (o.name && o.name !== "TypeError") err.name = o.name;
-      return fail(err);
-    }
-    if (o.kind === "response") return Promise.resolve(respond(o.status || 500, JSON.stringify(o.body || {}), true));
-    if (o.kind === "text") return Promise.resolve(respond(o.status || 502, String(o.text || ""), false));
-    // hang: no answer for o.ms, then the connection is dropped (TypeError), unless aborted first.
-    return new Promise(function (resolve, reject) {
-      var timer = setTimeout(function () { fail(new TypeError("Failed to fetch")).catch(reject); }, Math.max(0, o.ms || 30000));
-      if (signal) signal.addEventListener("abort", function () { clearTimeout(timer); fail(abortError()).catch(reject); });
+      made = Promise.reject(err);
+    } else if (o.kind === "response") made = at.answers.response(o.status || 500, JSON.stringify(o.body || {}));
+    else if (o.kind === "text") made = at.answers.response(o.status || 502, String(o.text || ""), "text/html");
+    else made = at.answers.hang(req, o.ms || 30000); // no answer for o.ms, then the connection is dropped
+    return { response: made, mark: { replayed: inj.fault || true } };
+  }
+
+  if (at) {
+    at.interpose("fetch", function (req) {
+      if (installedAt === null || !injections.length) return undefined;
+      var t = now() - installedAt;
+      for (var i = 0; i < injections.length; i++) {
+        if (matches(injections[i], req, t)) return answer(injections[i], req);
+      }
+      return undefined;
     });
   }
 
-  if (typeof innerFetch === "function") {
-    g.fetch = function fetch(input) {
-      var init = arguments[1];
-      try {
-        if (installedAt !== null && injections.length) {
-          var url = urlOf(input);
-          var req = { url: url, path: pathOf(url), method: methodOf(input, init), grant_type: grantOf(init) };
-          var t = now() - installedAt;
-          for (var i = 0; i < injections.length; i++) {
-            if (matches(injections[i], req, t)) return answer(injections[i], input, init, req);
-          }
-        }
-      } catch (_) { /* fail open: the real fetch below */ }
-      return innerFetch.apply(this, arguments);
-    };
-  }
-
   g.__authtraceReplay = {
+    version: "1",
     install: function (list) {
+      if (!at) throw new Error("authtrace: replay-inject.js needs the boot shim (boot.js) loaded before it");
       injections = (list || []).map(function (x) {
         var c = {}; for (var k in x) c[k] = x[k];
         c.left = x.count == null ? null : x.count;
@@ -134,7 +97,7 @@
       });
       applied = [];
       installedAt = now();
-      emit("note", "replay", { installed: injections.length });
+      at.emit("note", "replay", { installed: injections.length });
       return injections.length;
     },
     uninstall: function () { injections = []; installedAt = null; },

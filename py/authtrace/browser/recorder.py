@@ -12,6 +12,7 @@ never sees it.
 from __future__ import annotations
 
 import json
+from bisect import insort
 from collections.abc import Callable
 
 from .. import __version__
@@ -19,24 +20,60 @@ from ..capture import Capture
 from ..event import Event, Kind
 from ..ringbuffer import RingBuffer
 from ..trace import Trace
-from . import Page
+from . import Page, PlatformPage
+
+
+class _TimeOrder:
+    """The buffer's events in time order, kept as they are kept (the panel asks on every render,
+    and sorting 20,000 events each time is most of a render's cost).
+
+    Entries are ``(wall, mono, n, event)``, ``n`` counting the events kept. The ring buffer
+    drops the oldest kept first, so it holds exactly those with ``n >= kept - len(buffer)``;
+    dropped ones are skipped when read and removed once they are many.
+    """
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[float, float, int, Event]] = []
+        self.kept = 0
+
+    def add(self, event: Event) -> None:
+        entry = (event.wall, event.mono, self.kept, event)
+        self.kept += 1
+        if not self.entries or entry > self.entries[-1]:  # (n is new: events are never compared)
+            self.entries.append(entry)  # the usual case: newer than all
+        else:
+            insort(self.entries, entry)
+
+    def events(self, held: int) -> list[Event]:
+        low = self.kept - held
+        out = [e for _, _, n, e in self.entries if n >= low]
+        if len(self.entries) - len(out) > len(out) // 8:
+            self.entries = [entry for entry in self.entries if entry[2] >= low]
+        return out
+
+    def clear(self) -> None:
+        self.entries = []
 
 
 class Recorder:
     def __init__(self, page: Page | None = None, *, max_events: int = 20_000, max_bytes: int = 8_000_000,
-                 persist: bool = True, share: bool = True) -> None:
-        self.page = page or Page()
+                 persist: bool = True, share: bool = True, otlp: dict | None = None) -> None:
+        self.page: Page = page or PlatformPage()
         self.tab = self.page.tab_id()
         self.capture = Capture(self.tab)
         self.buffer = RingBuffer(max_events, max_bytes)
+        self._order = _TimeOrder()
         self.persist_enabled = persist
         self.share_enabled = share
         self.errors = 0
         self.restored = 0
+        self.cleared = 0  # times clear() ran: what was derived from the events before is stale
         self._seq = 0
         self._seen: set[tuple[str, int]] = set()
         self._listeners: list[Callable[[list[Event]], None]] = []
         self.started = False
+        self.otlp = otlp  # options of the OTLP export (:mod:`.exporter`), started with the recorder
+        self.exporter = None
         # Fault injection for fail-open checks: "sink" breaks the whole hand-off,
         # "observe" breaks every single observation.
         self.fault: str | None = None
@@ -50,7 +87,20 @@ class Recorder:
         if self.share_enabled:
             self.page.on_broadcast(self._on_remote)
         self.started = self.page.attach_sink(self._on_batch)
+        if self.otlp:
+            self.export_otlp(self.otlp)
         return self.started
+
+    def export_otlp(self, options: dict | None) -> None:
+        """Start the OTLP export of this tab's events with ``options`` (``endpoint``, ``headers``,
+        ``sample``, ...: :class:`.exporter.OtlpExporter`), or stop it (None). ValueError for bad options."""
+        from .exporter import OtlpExporter
+
+        if self.exporter is not None:
+            self.exporter.stop()
+            self.exporter = None
+        if options:
+            self.exporter = OtlpExporter(self, **options)
 
     def subscribe(self, listener: Callable[[list[Event]], None]) -> None:
         """Call ``listener`` with each batch of new events (own or other tabs')."""
@@ -118,7 +168,10 @@ class Recorder:
 
     def _keep(self, event: Event, size: int | None = None) -> None:
         self._seen.add((event.tab, event.id))
+        size = event.size() if size is None else size
         self.buffer.append(event, size)
+        if size <= self.buffer.max_bytes:  # else the buffer refused it
+            self._order.add(event)
 
     def _notify(self, events: list[Event]) -> None:
         for listener in list(self._listeners):
@@ -129,7 +182,8 @@ class Recorder:
 
     # -- output -------------------------------------------------------------------------
     def events(self) -> list[Event]:
-        return sorted(self.buffer, key=lambda e: (e.wall, e.mono))
+        """The events kept, in time order (wall clock, then the tab's monotonic clock)."""
+        return self._order.events(len(self.buffer))
 
     def trace(self) -> Trace:
         """All tabs' events in wall-clock order, numbered for this export."""
@@ -144,7 +198,9 @@ class Recorder:
         return trace
 
     async def clear(self) -> None:
+        self.cleared += 1
         self.buffer.clear()
+        self._order.clear()
         self._seen.clear()
         if self.persist_enabled:
             await self.page.clear_persisted()

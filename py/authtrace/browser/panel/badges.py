@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...event import Event, Kind
+from ...split_brain import is_split_brain
 
 
 @dataclass
@@ -26,8 +27,8 @@ class Badges:
 
     @property
     def split_brain(self) -> bool:
-        """AuthKit has a user and Convex says it is not authenticated."""
-        return bool(self.user) and self.convex_auth is False and not self.convex_refreshing
+        """AuthKit has a user and Convex says it is not authenticated (:mod:`authtrace.split_brain`)."""
+        return is_split_brain(self.user, self.convex_auth, self.convex_refreshing)
 
     def seconds_left(self, now_wall_ms: float) -> float | None:
         return None if self.token_exp is None else self.token_exp - now_wall_ms / 1000.0

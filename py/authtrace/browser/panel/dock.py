@@ -1,421 +1,225 @@
-"""The dock: the panel's DOM, built by Python through ``js.document`` (Pyodide only).
+"""The dock: the panel's DOM binding, through the :class:`~authtrace.browser.page.Page`.
 
-Collapsed, it is one button in the bottom-right corner (red when the
+It mounts the dock's markup once, copies each :class:`~.view.DockView` into it
+(only what changed since the last copy) and turns the user's clicks and keys
+into calls on the :class:`~.controller.Panel`. It decides nothing.
+
+Collapsed, the dock is one button in the bottom-right corner (red when the
 split-brain alarm is on). Open, it is a bar along the bottom of the window (at
 most 45% of its height; the page gets as much bottom padding, so nothing of
-the app is out of reach) with the badges, the alarm, controls, experiments and
-the timeline. Every control is a real button/input (Tab reaches them), the
-toggle has ``aria-expanded``, and Escape inside the dock collapses it.
+the app is out of reach) with the badges, the alarm, controls, experiments,
+replay and the swimlanes. Every control is a real button/input (Tab reaches
+them), the toggle has ``aria-expanded``, and Escape inside the dock collapses it.
 """
 
 from __future__ import annotations
 
-import html
+from html import escape
+from typing import TYPE_CHECKING, Any
 
-import js
-from pyodide.ffi import create_once_callable, create_proxy
-
-from ...har_export import dumps as har_dumps
-from ...trace import Trace
-from ..recorder import Recorder
-from . import experiments, files, replay, timeline
-from .badges import Badges, compute, countdown
-from .cause import CauseFinder
+from ..page import Page
+from .experiments import REFRESH_MODES
 from .style import CSS
-from .throttle import Throttle
+from .view import BADGES, ZOOM_LABELS, DockView
+
+if TYPE_CHECKING:
+    from .controller import Panel
 
 ROOT_ID = "authtrace-panel"
+TIMELINE_ID = "authtrace-timeline"
+CONSOLE_ID = "authtrace-console"  # filled by .console_dock when the console is first opened
+CONSOLE_BUTTON = "authtrace-console-toggle"
+PADDING = "min(45vh, 360px)"  # the open dock's height (style.py)
 
 
-def _missing(value) -> bool:
-    """JS ``null`` arrives as ``pyodide.ffi.jsnull`` (not None); ``undefined`` as None."""
-    return value is None or type(value).__name__ == "JsNull"
-
-
-def _el(tag: str, attrs: dict | None = None, text: str | None = None, children: list | None = None):
-    node = js.document.createElement(tag)
-    for name, value in (attrs or {}).items():
+def _tag(name: str, attrs: dict[str, Any] | None = None, *children: str) -> str:
+    """Markup of one element (``input`` has no end tag); ``children`` are markup already,
+    attribute values are escaped here."""
+    out = [name]
+    for key, value in (attrs or {}).items():
         if value is True:
-            node.setAttribute(name, "")
+            out.append(key)
         elif value is not None and value is not False:
-            node.setAttribute(name, str(value))
-    if text is not None:
-        node.textContent = text
-    for child in children or []:
-        node.appendChild(child)
-    return node
+            out.append(f'{key}="{escape(str(value))}"')
+    return f"<{' '.join(out)}>" if name == "input" else f"<{' '.join(out)}>{''.join(children)}</{name}>"
 
 
-class Panel:
-    def __init__(self, recorder: Recorder, *, open: bool = False, zoom: str = "5m", render_interval_ms: float = 500.0,
-                 diagnose_interval_ms: float = 4000.0, experiments_src: str | None = None,
-                 replay_src: str | None = None) -> None:
-        self.recorder = recorder
-        self.page = recorder.page
-        self.tab = recorder.tab
-        self.zoom = zoom
-        self.is_open = False
-        self.imported: Trace | None = None
-        self.imported_name = ""
-        self.badges = Badges()
-        self.throttle = Throttle(render_interval_ms)
-        self.finder = CauseFinder(diagnose_interval_ms)
-        self.renders = 0
-        self._proxies: list = []
-        self._saved_padding = ""
-        self._build()
-        experiments.ensure_loaded(experiments_src)
-        replay.ensure_loaded(replay_src)
-        recorder.subscribe(lambda _events: self.changed())
-        self._interval = js.setInterval(self._proxy(lambda *_: self.tick()), 1000)
-        self.render()
-        if open:
-            self.set_open(True)
+def _button(element_id: str, label: str, **attrs: Any) -> str:
+    return _tag("button", {"type": "button", "id": element_id, **attrs}, escape(label))
 
-    # -- plumbing ----------------------------------------------------------------
-    def _proxy(self, fn):
-        p = create_proxy(fn)
-        self._proxies.append(p)
-        return p
 
-    def _on(self, node, event: str, fn) -> None:
-        node.addEventListener(event, self._proxy(fn))
+def _label(text: str) -> str:
+    return _tag("span", {"class": "at-label"}, escape(text))
 
-    def now(self) -> float:
-        return self.page.now()[1]
 
-    # -- DOM ------------------------------------------------------------------------
-    def _build(self) -> None:
-        doc = js.document
-        old = doc.getElementById(ROOT_ID)
-        if not _missing(old):
-            old.remove()
-        self._install_style()
+def markup(zoom: str) -> str:
+    """The dock as it starts: collapsed, nothing known yet."""
+    badges = _tag("div", {"class": "at-row", "id": "authtrace-badges", "aria-live": "polite"}, *(
+        _tag("span", {"class": "at-badge", "id": f"authtrace-badge-{key}", "data-tone": "muted"},
+             _tag("b", None, escape(label)), _tag("span", {"class": "at-value", "id": f"authtrace-badge-{key}-value"}, "–"))
+        for key, label in BADGES))
+    timeline = _tag("div", {"class": "at-row", "role": "toolbar", "aria-label": "timeline"}, _label("zoom"), *(
+        _button(f"authtrace-zoom-{z}", label, **{"data-zoom": z, "aria-pressed": str(z == zoom).lower()})
+        for z, label in ZOOM_LABELS.items()), _label("trace"),
+        _button("authtrace-export-json", "export JSON"), _button("authtrace-export-har", "export HAR"),
+        _button("authtrace-export-report", "export report", title="download a self-contained HTML report of this recording"),
+        _tag("input", {"type": "file", "id": "authtrace-import", "accept": ".json,.har,application/json", "class": "at-sr"}),
+        _tag("label", {"for": "authtrace-import", "class": "at-file"}, "import…"), _button("authtrace-clear", "clear"))
+    experiments = _tag("div", {"class": "at-row", "role": "group", "aria-label": "experiments"}, _label("experiment"),
+        _tag("select", {"id": "authtrace-exp-mode", "aria-label": "refresh experiment"},
+             *(_tag("option", {"value": mode}, escape(label)) for mode, label in REFRESH_MODES.items())),
+        _tag("input", {"type": "number", "id": "authtrace-exp-count", "min": "1", "value": "1", "aria-label": "how many refreshes"}),
+        _button("authtrace-exp-arm", "arm"), _label("for"),
+        _tag("input", {"type": "number", "id": "authtrace-exp-seconds", "min": "1", "value": "10", "aria-label": "seconds"}),
+        _tag("span", None, "s:"), _button("authtrace-exp-hide", "pretend hidden"), _button("authtrace-exp-offline", "offline"),
+        _button("authtrace-exp-drop", "drop Convex socket"), _button("authtrace-exp-disarm", "disarm"),
+        _tag("span", {"class": "at-status", "id": "authtrace-exp-status", "aria-live": "polite"}))
+    replay = _tag("div", {"class": "at-row", "role": "group", "aria-label": "replay recorded refresh attempts"}, _label("replay"),
+        _button("authtrace-replay-live", "Replay this trace",
+                title="inject this tab's recorded refresh outcomes into the next refreshes"),
+        _button("authtrace-replay-imported", "Replay imported", hidden=True,
+                title="inject the imported trace's refresh outcomes into the next refreshes"),
+        _button("authtrace-replay-stop", "Stop replay", title="stop injecting recorded outcomes"),
+        _tag("span", {"class": "at-status", "id": "authtrace-replay-status", "aria-live": "polite"}))
+    console = _tag("div", {"class": "at-row", "role": "group", "aria-label": "Python console and stories"}, _label("python"),
+        _button(CONSOLE_BUTTON, "console", title="a Python console over the live trace (loaded when opened)",
+                **{"aria-expanded": "false", "aria-controls": CONSOLE_ID}),
+        _label("story"), _tag("select", {"id": "authtrace-story", "aria-label": "story to play in this tab"}),
+        _button("authtrace-story-play", "play here", title="play the story in this tab (page-side simulations)"),
+        _tag("span", {"class": "at-status", "id": "authtrace-story-status", "aria-live": "polite"}))
+    export = _tag("div", {"class": "at-row", "role": "group", "aria-label": "OpenTelemetry export"}, _label("OTLP"),
+        _tag("input", {"type": "url", "id": "authtrace-otlp-endpoint", "placeholder": "http://localhost:4318",
+                       "aria-label": "OTLP/HTTP endpoint"}),
+        _label("sample"),
+        _tag("input", {"type": "number", "id": "authtrace-otlp-sample", "min": "0", "max": "1", "step": "0.1",
+                       "value": "1", "aria-label": "share of sessions exported"}),
+        _button("authtrace-otlp-start", "export", title="send this tab's events and findings to an OpenTelemetry Collector"),
+        _button("authtrace-otlp-stop", "stop"),
+        _tag("span", {"class": "at-status", "id": "authtrace-otlp-status", "aria-live": "polite"}))
+    notice = _tag("div", {"class": "at-row at-view", "id": "authtrace-view", "hidden": True},
+                  _tag("span", {"id": "authtrace-view-text"}), _button("authtrace-live", "back to live"))
+    body = _tag("section", {"id": "authtrace-body", "class": "at-body", "role": "region", "aria-label": "authtrace debug panel",
+                            "hidden": True},
+                badges, _tag("div", {"id": "authtrace-alarm", "class": "at-alarm", "role": "alert", "hidden": True}),
+                timeline, experiments, replay, console, export, notice,
+                _tag("div", {"class": "at-console", "id": CONSOLE_ID, "hidden": True}),
+                _tag("div", {"class": "at-scroll", "id": TIMELINE_ID, "tabindex": "0",
+                             "aria-label": "timeline (hover a mark for its event)"}))
+    toggle = _button("authtrace-toggle", "authtrace ▲", **{"class": "at-toggle", "aria-expanded": "false",
+                                                          "aria-controls": "authtrace-body",
+                                                          "title": "authtrace debug panel (Escape closes it)"})
+    return _tag("div", {"id": ROOT_ID, "class": "at-dock", "data-open": "false"}, toggle, body)
 
-        self.toggle = _el("button", {"type": "button", "id": "authtrace-toggle", "class": "at-toggle",
-                                     "aria-expanded": "false", "aria-controls": "authtrace-body",
-                                     "title": "authtrace debug panel (Escape closes it)"}, "authtrace ▲")
-        self._on(self.toggle, "click", lambda _e: self.set_open(not self.is_open))
 
-        def badge(key: str, label: str):
-            node = _el("span", {"class": "at-badge", "id": f"authtrace-badge-{key}", "data-tone": "muted"})
-            node.appendChild(_el("b", None, label))
-            value = _el("span", {"class": "at-value"}, "–")
-            node.appendChild(value)
-            return node, value
+def _count(text: str, default: float, least: float) -> float:
+    try:
+        return max(least, float(text))
+    except ValueError:
+        return default
 
-        self.badge_nodes = {}
-        badges_row = _el("div", {"class": "at-row", "id": "authtrace-badges", "aria-live": "polite"})
-        for key, label in (("user", "AuthKit"), ("token", "access token"), ("refresh", "refresh token"),
-                           ("convex", "Convex"), ("socket", "socket")):
-            node, value = badge(key, label)
-            self.badge_nodes[key] = (node, value)
-            badges_row.appendChild(node)
 
-        self.alarm = _el("div", {"id": "authtrace-alarm", "class": "at-alarm", "role": "alert", "hidden": True})
+class Dock:
+    def __init__(self, page: Page, panel: Panel) -> None:
+        self.page = page
+        self._shown: dict[tuple[str, str], Any] = {}
+        page.add_stylesheet("authtrace-panel-style", CSS)
+        page.mount(ROOT_ID, markup(panel.zoom))
 
-        controls = _el("div", {"class": "at-row", "role": "toolbar", "aria-label": "timeline"})
-        controls.appendChild(_el("span", {"class": "at-label"}, "zoom"))
-        self.zoom_buttons = {}
-        for z, label in (("1m", "1 min"), ("5m", "5 min"), ("15m", "15 min"), ("all", "all")):
-            b = _el("button", {"type": "button", "data-zoom": z, "aria-pressed": str(z == self.zoom).lower()}, label)
-            self._on(b, "click", lambda _e, z=z: self.set_zoom(z))
-            self.zoom_buttons[z] = b
-            controls.appendChild(b)
-        controls.appendChild(_el("span", {"class": "at-label"}, "trace"))
-        for bid, label, fn in (("authtrace-export-json", "export JSON", self.export_json),
-                               ("authtrace-export-har", "export HAR", self.export_har)):
-            b = _el("button", {"type": "button", "id": bid}, label)
-            self._on(b, "click", lambda _e, fn=fn: fn())
-            controls.appendChild(b)
-        self.file_input = _el("input", {"type": "file", "id": "authtrace-import", "accept": ".json,.har,application/json",
-                                        "class": "at-sr"})
-        self._on(self.file_input, "change", lambda _e: self._import_selected())
-        file_label = _el("label", {"for": "authtrace-import", "class": "at-file"}, "import…")
-        controls.appendChild(self.file_input)
-        controls.appendChild(file_label)
-        clear = _el("button", {"type": "button", "id": "authtrace-clear"}, "clear")
-        self._on(clear, "click", lambda _e: self.clear())
-        controls.appendChild(clear)
+        def click(element_id: str, action) -> None:
+            page.on(element_id, "click", lambda _e: action())
 
-        exp = _el("div", {"class": "at-row", "role": "group", "aria-label": "experiments"})
-        exp.appendChild(_el("span", {"class": "at-label"}, "experiment"))
-        self.exp_select = _el("select", {"id": "authtrace-exp-mode", "aria-label": "refresh experiment"})
-        for mode, label in experiments.REFRESH_MODES.items():
-            self.exp_select.appendChild(_el("option", {"value": mode}, label))
-        self.exp_count = _el("input", {"type": "number", "id": "authtrace-exp-count", "min": "1", "value": "1",
-                                       "aria-label": "how many refreshes"})
-        arm = _el("button", {"type": "button", "id": "authtrace-exp-arm"}, "arm")
-        self._on(arm, "click", lambda _e: self._arm())
-        self.exp_seconds = _el("input", {"type": "number", "id": "authtrace-exp-seconds", "min": "1", "value": "10",
-                                         "aria-label": "seconds"})
-        hide = _el("button", {"type": "button", "id": "authtrace-exp-hide"}, "pretend hidden")
-        self._on(hide, "click", lambda _e: self._run(lambda: experiments.hide(self._seconds())))
-        off = _el("button", {"type": "button", "id": "authtrace-exp-offline"}, "offline")
-        self._on(off, "click", lambda _e: self._run(lambda: experiments.offline(self._seconds())))
-        drop = _el("button", {"type": "button", "id": "authtrace-exp-drop"}, "drop Convex socket")
-        self._on(drop, "click", lambda _e: self._run(experiments.drop_sockets))
-        disarm = _el("button", {"type": "button", "id": "authtrace-exp-disarm"}, "disarm")
-        self._on(disarm, "click", lambda _e: self._run(experiments.disarm))
-        self.exp_status = _el("span", {"class": "at-status", "id": "authtrace-exp-status", "aria-live": "polite"})
-        for node in (self.exp_select, self.exp_count, arm, _el("span", {"class": "at-label"}, "for"), self.exp_seconds,
-                     _el("span", None, "s:"), hide, off, drop, disarm, self.exp_status):
-            exp.appendChild(node)
-
-        rep = _el("div", {"class": "at-row", "role": "group", "aria-label": "replay recorded refresh attempts"})
-        rep.appendChild(_el("span", {"class": "at-label"}, "replay"))
-        self.replay_buttons = {}
-        for key, label, title, fn in (
-                ("live", "Replay this trace", "inject this tab's recorded refresh outcomes into the next refreshes",
-                 lambda: replay.start(self.recorder.trace(), name="this tab's recording")),
-                ("imported", "Replay imported", "inject the imported trace's refresh outcomes into the next refreshes",
-                 lambda: replay.start(self.imported, name=self.imported_name)),
-                ("stop", "Stop replay", "stop injecting recorded outcomes", replay.stop)):
-            b = _el("button", {"type": "button", "id": f"authtrace-replay-{key}", "title": title,
-                               "hidden": key == "imported"}, label)
-            self._on(b, "click", lambda _e, fn=fn: self._replay(fn))
-            self.replay_buttons[key] = b
-            rep.appendChild(b)
-        self.replay_status = _el("span", {"class": "at-status", "id": "authtrace-replay-status", "aria-live": "polite"})
-        rep.appendChild(self.replay_status)
-
-        self.view_note = _el("div", {"class": "at-row at-view", "id": "authtrace-view", "hidden": True})
-        self.view_text = _el("span")
-        live = _el("button", {"type": "button", "id": "authtrace-live"}, "back to live")
-        self._on(live, "click", lambda _e: self.show_live())
-        self.view_note.appendChild(self.view_text)
-        self.view_note.appendChild(live)
-
-        self.timeline_box = _el("div", {"class": "at-scroll", "id": "authtrace-timeline", "tabindex": "0",
-                                        "aria-label": "timeline (hover a mark for its event)"})
-        self.body = _el("section", {"id": "authtrace-body", "class": "at-body", "role": "region",
-                                    "aria-label": "authtrace debug panel", "hidden": True},
-                        None, [badges_row, self.alarm, controls, exp, rep, self.view_note, self.timeline_box])
-        self.root = _el("div", {"id": ROOT_ID, "class": "at-dock", "data-open": "false"}, None, [self.toggle, self.body])
-        self._on(self.root, "keydown", self._keydown)
-        js.document.body.appendChild(self.root)
-
-    def _install_style(self) -> None:
-        """A constructed stylesheet (not subject to CSP ``style-src``); a <style> element where unsupported."""
-        doc = js.document
-        if not _missing(doc.getElementById("authtrace-panel-style")) or getattr(js.globalThis, "__authtracePanelSheet", None):
-            return
-        try:
-            sheet = js.CSSStyleSheet.new()
-            sheet.replaceSync(CSS)
-            doc.adoptedStyleSheets = js.Array.prototype.concat.call(doc.adoptedStyleSheets, js.Array.of(sheet))
-            js.globalThis.__authtracePanelSheet = sheet
-        except Exception:
-            doc.head.appendChild(_el("style", {"id": "authtrace-panel-style"}, CSS))
-
-    def _keydown(self, e) -> None:
-        if str(e.key) == "Escape" and self.is_open:
-            e.stopPropagation()
-            self.set_open(False)
-            self.toggle.focus()
-
-    # -- state ------------------------------------------------------------------------
-    def set_open(self, value: bool) -> None:
-        self.is_open = bool(value)
-        self.root.setAttribute("data-open", str(self.is_open).lower())
-        self.toggle.setAttribute("aria-expanded", str(self.is_open).lower())
-        self.toggle.textContent = "authtrace ▼" if self.is_open else "authtrace ▲"
-        body_style = js.document.body.style
-        if self.is_open:
-            self.body.removeAttribute("hidden")
-            self._saved_padding = str(body_style.paddingBottom or "")
-            body_style.paddingBottom = "min(45vh, 360px)"
-        else:
-            self.body.setAttribute("hidden", "")
-            body_style.paddingBottom = self._saved_padding
-        self.render()
-
-    def set_zoom(self, zoom: str) -> None:
-        if zoom in timeline.ZOOMS:
-            self.zoom = zoom
-            for z, b in self.zoom_buttons.items():
-                b.setAttribute("aria-pressed", str(z == zoom).lower())
-            self.render()
-
-    def changed(self) -> None:
-        """New events: render now or within the throttle interval."""
-        wait = self.throttle.request(self.now())
-        if wait is None:
-            return
-        js.setTimeout(create_once_callable(lambda *_: self.render()), int(wait))
-
-    def tick(self) -> None:
-        """Once a second: the token countdown, and the alarm's cause when the engine is due."""
-        try:
-            self._render_badges()
-            self._render_replay()
-        except Exception:  # the panel must never break the page
-            self.recorder.errors += 1
-
-    # -- rendering -----------------------------------------------------------------------
-    def render(self) -> None:
-        try:
-            self.badges = compute(self.recorder.events(), self.tab)
-            self._render_badges()
-            self._render_replay()
-            if self.is_open:
-                events = self.imported.events if self.imported is not None else self.recorder.events()
-                now = self.now() if self.imported is None else max([e.wall for e in events] or [self.now()])
-                width = int(self.timeline_box.clientWidth or 1000) - 2
-                self.timeline_box.innerHTML = timeline.render(events, zoom=self.zoom, now=now, width=max(400, width),
-                                                              own_tab=self.tab if self.imported is None else None)
-            self.renders += 1
-            self.root.setAttribute("data-renders", str(self.renders))
-        except Exception as exc:
-            self.recorder.errors += 1
-            self.root.setAttribute("data-error", f"{type(exc).__name__}: {exc}"[:300])
-        finally:
-            self.throttle.done(self.now())
-
-    def _set_badge(self, key: str, text: str, tone: str, state: str) -> None:
-        node, value = self.badge_nodes[key]
-        value.textContent = text
-        node.setAttribute("data-tone", tone)
-        node.setAttribute("data-state", state)
-
-    def _render_badges(self) -> None:
-        b, now = self.badges, self.now()
-        if not b.user_known:
-            self._set_badge("user", "–", "muted", "unknown")
-        elif b.user_loading and not b.user:
-            self._set_badge("user", "loading…", "warn", "loading")
-        else:
-            self._set_badge("user", b.user or "signed out", "ok" if b.user else "muted", "user" if b.user else "none")
-        left = b.seconds_left(now)
-        self._set_badge("token", countdown(left), "muted" if left is None else ("ok" if left > 60 else "warn" if left > 0 else "bad"),
-                        "none" if left is None else ("valid" if left > 0 else "expired"))
-        self._set_badge("refresh", {"present": "in storage", "removed": "removed", "cookie": "cookie (httpOnly)"}.get(
-            b.refresh_token, "–"), {"present": "ok", "removed": "bad", "cookie": "ok"}.get(b.refresh_token, "muted"), b.refresh_token)
-        if b.convex_auth is None:
-            self._set_badge("convex", "refreshing…" if b.convex_refreshing else "–", "muted", "unknown")
-        else:
-            text = ("authenticated" if b.convex_auth else "not authenticated") + (" · refreshing" if b.convex_refreshing else "")
-            self._set_badge("convex", text, "ok" if b.convex_auth else ("warn" if not b.user else "bad"),
-                            "authenticated" if b.convex_auth else "unauthenticated")
-        sock = (b.socket or "–") + (" (paused)" if b.paused == "yes" else "")
-        self._set_badge("socket", sock, {"ready": "ok", "connecting": "warn", "disconnected": "bad"}.get(b.socket or "", "muted"),
-                        b.socket or "unknown")
-        self._render_alarm(now)
-
-    def _render_alarm(self, now: float) -> None:
-        b = self.badges
-        self.toggle.setAttribute("data-alarm", str(b.split_brain).lower())
-        if not b.split_brain:
-            self.alarm.setAttribute("hidden", "")
-            self.alarm.removeAttribute("data-cause")
-            self.finder.reset()
-            return
-        cause = self.finder.update(self.recorder.trace, now, self.tab) if self.finder.due(now) else self.finder.cause
-        text = (f"<b>Split brain:</b> AuthKit has user <code>{html.escape(str(b.user))}</code>, "
-                f"Convex is not authenticated.")
-        if cause is not None:
-            text += (f" <b>Cause:</b> <code>{html.escape(cause.id)}</code> — {html.escape(cause.explanation)}"
-                     f" <b>Fix:</b> {html.escape(cause.fix)}")
-            self.alarm.setAttribute("data-cause", cause.id)
-        elif self.finder.available is False:
-            text += " (install authtrace.diagnosis to name the cause)"
-        else:
-            text += " No cause named yet."
-        self.alarm.innerHTML = text
-        self.alarm.removeAttribute("hidden")
-
-    # -- actions ----------------------------------------------------------------------------
-    def export_json(self) -> str:
-        text = self.recorder.trace().dumps()
-        files.download(files.filename(self.tab, self.now(), "json"), text, "application/json")
-        return text
-
-    def export_har(self) -> str:
-        text = har_dumps(self.recorder.trace())
-        files.download(files.filename(self.tab, self.now(), "har"), text, "application/json")
-        return text
-
-    def _import_selected(self) -> None:
-        fs = self.file_input.files
-        if _missing(fs) or fs.length == 0:
-            return
-        f = fs.item(0)
-        name = str(f.name)
-
-        def loaded(text) -> None:
-            self.import_text(str(text), name)
-
-        f.text().then(create_once_callable(loaded))
-        self.file_input.value = ""
-
-    def import_text(self, text: str, name: str = "imported trace") -> bool:
-        try:
-            trace = files.load_text(text)
-        except Exception as exc:
-            self.view_text.textContent = f"could not import {name}: {exc}"
-            self.view_note.removeAttribute("hidden")
-            self.view_note.setAttribute("data-state", "error")
-            return False
-        self.imported, self.imported_name = trace, name
-        self.view_text.textContent = f"viewing {name} ({len(trace.events)} events, {len(trace.tabs())} tab(s)); read-only "
-        self.view_note.removeAttribute("hidden")
-        self.view_note.setAttribute("data-state", "imported")
-        self.set_zoom("all")
-        return True
-
-    def show_live(self) -> None:
-        self.imported = None
-        self.view_note.setAttribute("hidden", "")
-        self.view_note.removeAttribute("data-state")
-        self.render()
-
-    def clear(self) -> None:
-        async def run():
-            await self.recorder.clear()
-            self.finder.reset()
-            self.render()
-
-        import asyncio
-
-        asyncio.ensure_future(run())
+        click("authtrace-toggle", lambda: panel.set_open(not panel.is_open))
+        for z in ZOOM_LABELS:
+            click(f"authtrace-zoom-{z}", lambda z=z: panel.set_zoom(z))
+        click("authtrace-export-json", panel.export_json)
+        click("authtrace-export-har", panel.export_har)
+        click("authtrace-export-report", panel.export_report)
+        page.on("authtrace-import", "change", lambda _e: page.read_file("authtrace-import", lambda name, text:
+                                                                         panel.import_text(text, name)))
+        click("authtrace-clear", panel.clear)
+        click("authtrace-exp-arm", lambda: panel.arm(page.value("authtrace-exp-mode"),
+                                                     int(_count(page.value("authtrace-exp-count"), 1, 1))))
+        click("authtrace-exp-hide", lambda: panel.hide(self._seconds()))
+        click("authtrace-exp-offline", lambda: panel.offline(self._seconds()))
+        click("authtrace-exp-drop", panel.drop_sockets)
+        click("authtrace-exp-disarm", panel.disarm)
+        click("authtrace-replay-live", panel.replay_live)
+        click("authtrace-replay-imported", panel.replay_imported)
+        click("authtrace-replay-stop", panel.replay_stop)
+        click("authtrace-live", panel.show_live)
+        click(CONSOLE_BUTTON, lambda: panel.set_console(not panel.console_open))
+        click("authtrace-story-play", lambda: panel.play_story(page.value("authtrace-story")))
+        click("authtrace-otlp-start", lambda: panel.otlp_start(page.value("authtrace-otlp-endpoint"),
+                                                               _count(page.value("authtrace-otlp-sample"), 1.0, 0.0)))
+        click("authtrace-otlp-stop", panel.otlp_stop)
+        page.on(ROOT_ID, "keydown", lambda e: e.get("key") == "Escape" and self._escape(panel))
 
     def _seconds(self) -> float:
-        try:
-            return max(1.0, float(str(self.exp_seconds.value)))
-        except ValueError:
-            return 10.0
+        return _count(self.page.value("authtrace-exp-seconds"), 10.0, 1.0)
 
-    def _arm(self) -> None:
-        mode = str(self.exp_select.value)
-        try:
-            count = max(1, int(str(self.exp_count.value)))
-        except ValueError:
-            count = 1
-        self._run(lambda: experiments.arm(mode, count))
+    def _escape(self, panel: Panel) -> bool:
+        if not panel.is_open:
+            return False
+        panel.set_open(False)
+        self.page.focus("authtrace-toggle")
+        return True
 
-    def _run(self, action) -> None:
-        try:
-            result = action()
-            state = experiments.state() or {}
-            armed = ", ".join(f"{a['mode']} ×{a['left']}" for a in state.get("armed", []))
-            bits = [f"armed: {armed}" if armed else "", "hidden" if state.get("hidden") else "",
-                    "offline" if state.get("offline") else "",
-                    f"closed {result} socket(s)" if isinstance(result, int) else ""]
-            self.exp_status.textContent = " · ".join(b for b in bits if b) or "nothing armed"
-        except Exception as exc:
-            self.exp_status.textContent = f"failed: {exc}"
+    # -- copying a view into the page (what did not change is not written) ------------------
+    def _text(self, element_id: str, text: str) -> None:
+        if self._shown.get((element_id, "#text")) != text:
+            self._shown[(element_id, "#text")] = text
+            self.page.set_text(element_id, text)
 
-    def _replay(self, action) -> None:
-        """Start/stop a replay; its errors (clear RuntimeError messages) land in the status line."""
-        try:
-            action()
-        except Exception:  # replay keeps the message for the status line
-            pass
-        self._render_replay()
+    def _html(self, element_id: str, markup: str) -> None:
+        if self._shown.get((element_id, "#html")) != markup:
+            self._shown[(element_id, "#html")] = markup
+            self.page.set_html(element_id, markup)
 
-    def _render_replay(self) -> None:
-        self.replay_buttons["imported"].hidden = self.imported is None
-        text, state, detail = replay.status(replay.state())
-        self.replay_status.textContent = text
-        self.replay_status.setAttribute("data-state", state)
-        self.replay_status.setAttribute("title", detail)
+    def _attrs(self, element_id: str, **attributes: Any) -> None:
+        changed = {name.replace("_", "-"): value for name, value in attributes.items()
+                   if self._shown.get((element_id, name), ...) != value}
+        if changed:
+            self._shown.update({(element_id, name.replace("-", "_")): value for name, value in changed.items()})
+            self.page.set_attributes(element_id, changed)
+
+    def show(self, view: DockView) -> None:
+        open_ = str(view.open).lower()
+        if self._shown.get((ROOT_ID, "data_open")) != open_:
+            self.page.reserve_bottom(PADDING if view.open else None)
+        self._attrs(ROOT_ID, data_open=open_)
+        self._attrs("authtrace-toggle", aria_expanded=open_, data_alarm=str(view.alarm.on).lower())
+        self._text("authtrace-toggle", view.toggle)
+        self._attrs("authtrace-body", hidden=not view.open)
+        for z in ZOOM_LABELS:
+            self._attrs(f"authtrace-zoom-{z}", aria_pressed=str(z == view.zoom).lower())
+        for b in view.badges:
+            self._attrs(f"authtrace-badge-{b.key}", data_tone=b.tone, data_state=b.state)
+            self._text(f"authtrace-badge-{b.key}-value", b.text)
+        self._attrs("authtrace-alarm", hidden=not view.alarm.on, data_cause=view.alarm.cause.id if view.alarm.cause else None)
+        self._html("authtrace-alarm", view.alarm.html())
+        self._attrs("authtrace-view", hidden=view.notice is None, data_state=view.notice.state if view.notice else None)
+        self._text("authtrace-view-text", view.notice.text if view.notice else "")
+        self._text("authtrace-exp-status", view.experiment)
+        self._text("authtrace-replay-status", view.replay.text)
+        self._attrs("authtrace-replay-status", data_state=view.replay.state, title=view.replay.detail)
+        self._attrs("authtrace-replay-imported", hidden=not view.can_replay_imported)
+        self._attrs(CONSOLE_BUTTON, aria_expanded=str(view.console_open).lower())
+        self._attrs(CONSOLE_ID, hidden=not view.console_open)
+        self._html("authtrace-story", "".join(_tag("option", {"value": name, "title": title}, escape(name))
+                                              for name, title in view.stories))
+        self._text("authtrace-story-status", view.story.text)
+        self._attrs("authtrace-story-status", data_state=view.story.state, title=view.story.detail)
+        self._text("authtrace-otlp-status", view.otlp.text)
+        self._attrs("authtrace-otlp-status", data_state=view.otlp.state, title=view.otlp.detail)
+
+    def show_swimlanes(self, svg: str) -> None:
+        self._html(TIMELINE_ID, svg)
+
+    def show_renders(self, count: int) -> None:
+        self._attrs(ROOT_ID, data_renders=str(count))
+
+    def show_error(self, message: str) -> None:
+        self._attrs(ROOT_ID, data_error=message)
+
+    def swimlanes_width(self) -> int:
+        return self.page.width(TIMELINE_ID)

@@ -1,16 +1,16 @@
-"""In-page experiments, through ``web/recorder/experiments.js`` (Pyodide only).
+"""In-page experiments, through ``web/recorder/experiments.js`` and the :class:`~authtrace.browser.page.Page`.
 
-The JS helper does the work (it must sit in the page's fetch/WebSocket path);
-this module loads it when the page did not, and calls it. Every experiment is
-recorded by the helper as a ``note/experiment`` event. They are page-side
-simulations: see the helper's header and docs/embedding.md for their limits.
+The JS helper does the work (it answers the page's fetches through the boot
+shim's one instrumentation); :class:`Experiments` loads it when the page did
+not, and calls it. Every experiment is recorded by the helper as a
+``note/experiment`` event. They are page-side simulations: see the helper's
+header and docs/embedding.md for their limits.
 """
 
 from __future__ import annotations
 
-import json
-
-from . import scripts
+from ..page import Page
+from .helper import Helper
 
 REFRESH_MODES: dict[str, str] = {
     "refresh-typeerror": "next refresh throws TypeError",
@@ -20,53 +20,32 @@ REFRESH_MODES: dict[str, str] = {
 }
 
 
-def default_src() -> str:
-    """Next to the boot shim if the page loaded it from a URL, else ``/recorder/experiments.js``."""
-    return scripts.next_to_boot("experiments.js")
+class Experiments:
+    def __init__(self, page: Page) -> None:
+        self.helper = Helper(page, "__authtraceExperiments", "experiments.js", "the experiments helper")
 
+    def ensure_loaded(self, src: str | None = None) -> None:
+        """Insert the helper's script unless the page already has it (it loads asynchronously)."""
+        self.helper.ensure_loaded(src)
 
-def api():
-    return scripts.global_api("__authtraceExperiments")
+    def arm(self, mode: str, count: int = 1) -> dict:
+        """The next ``count`` WorkOS refreshes fail as ``mode`` (:data:`REFRESH_MODES`)."""
+        if mode not in REFRESH_MODES:
+            raise ValueError(f"unknown experiment {mode!r}")
+        return self.helper.call("arm", mode, max(1, int(count)))
 
+    def hide(self, seconds: float) -> dict:
+        return self.helper.call("hide", float(seconds))
 
-def ensure_loaded(src: str | None = None) -> None:
-    """Insert the helper's script unless the page already has it (it loads asynchronously)."""
-    scripts.ensure_loaded("__authtraceExperiments", "experiments.js", "data-authtrace-experiments", src)
+    def offline(self, seconds: float) -> dict:
+        return self.helper.call("offline", float(seconds))
 
+    def drop_sockets(self) -> int:
+        return int(self.helper.call("dropSockets"))
 
-def _call(name: str, *args):
-    helper = api()
-    if helper is None:
-        raise RuntimeError("the experiments helper (experiments.js) is not loaded on this page")
-    out = getattr(helper, name)(*args)
-    if hasattr(out, "to_py"):
-        import js
+    def disarm(self) -> dict:
+        return self.helper.call("disarm")
 
-        return json.loads(str(js.JSON.stringify(out)))
-    return out
-
-
-def arm(mode: str, count: int = 1) -> dict:
-    if mode not in REFRESH_MODES:
-        raise ValueError(f"unknown experiment {mode!r}")
-    return _call("arm", mode, max(1, int(count)))
-
-
-def hide(seconds: float) -> dict:
-    return _call("hide", float(seconds))
-
-
-def offline(seconds: float) -> dict:
-    return _call("offline", float(seconds))
-
-
-def drop_sockets() -> int:
-    return int(_call("dropSockets"))
-
-
-def disarm() -> dict:
-    return _call("disarm")
-
-
-def state() -> dict | None:
-    return _call("state") if api() is not None else None
+    def state(self) -> dict | None:
+        """What is armed; None before the helper has loaded."""
+        return self.helper.call("state") if self.helper.loaded else None

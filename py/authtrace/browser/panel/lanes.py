@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...event import Event, Kind
+from ...failure import classify_payload, is_retryable_status
 
 LANES: tuple[tuple[str, str], ...] = (
     ("page", "page"),
@@ -63,9 +64,7 @@ def refresh_tone(e: Event) -> str:
         return AMBER
     if 200 <= status < 300 and not p.get("workos_error"):
         return GREEN
-    if status >= 500 or status in (408, 429):
-        return AMBER
-    return RED
+    return AMBER if is_retryable_status(status) else RED  # authtrace.failure's retryable statuses
 
 
 def classify(e: Event) -> Mark | None:
@@ -98,7 +97,7 @@ def classify(e: Event) -> Mark | None:
             if outcome == "token":
                 tone = GREEN
             elif outcome == "error":
-                tone = AMBER if p.get("is_transient") else RED
+                tone = AMBER if classify_payload(p).transient else RED
             else:
                 tone = RED
             return Mark("authkit", tone, f"getAccessToken{' (force)' if p.get('force_refresh') else ''}: {outcome}", e)

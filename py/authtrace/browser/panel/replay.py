@@ -1,13 +1,15 @@
 """Replay recorded refresh attempts in the live tab, through ``web/recorder/replay-inject.js``
-(Pyodide only, like :mod:`.experiments`).
+and the :class:`~authtrace.browser.page.Page`.
 
 The pure part (:mod:`authtrace.replay`) turns a trace into an ``authtrace-replay/1``
-plan and the plan's WorkOS faults into fetch injections; the JS injector sits in the
-page's ``fetch`` path and answers the next refresh attempts with the recorded outcomes.
-This module loads the injector when the page did not, installs the injections, and
-records a ``note/replay`` event (``replay: "started"``/``"stopped"``) through the boot
-shim so the trace shows what was armed. Only WorkOS refresh outcomes can be injected:
-page states (hidden, frozen, offline) and Convex server events are listed as skipped.
+plan and the plan's WorkOS faults into fetch injections; the JS injector answers the
+page's next refresh attempts with the recorded outcomes (through the boot shim's one
+fetch instrumentation). :class:`LiveReplay` loads the injector when the page did not,
+installs the injections, and records a ``note/replay`` event (``replay: "started"``/
+``"stopped"``) through the boot shim so the trace shows what was armed. Only WorkOS
+refresh outcomes can be injected: page states (hidden, frozen, offline) and Convex
+server events are listed as skipped. (The whole-session replay in headless Chromium is
+:mod:`authtrace.host.replay`; this one runs in the tab the panel is in.)
 """
 
 from __future__ import annotations
@@ -15,41 +17,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from . import scripts
-
-ATTR = "data-authtrace-replay"
-_session: dict[str, Any] | None = None  # the last start's summary and when it was installed
-_error: str | None = None  # the last start's or stop's error, until the next success
-
-
-def default_src() -> str:
-    """Next to the boot shim if the page loaded it from a URL, else ``/recorder/replay-inject.js``."""
-    return scripts.next_to_boot("replay-inject.js")
-
-
-def api():
-    return scripts.global_api("__authtraceReplay")
-
-
-def ensure_loaded(src: str | None = None) -> None:
-    """Insert the helper's script unless the page already has it (it loads asynchronously)."""
-    scripts.ensure_loaded("__authtraceReplay", "replay-inject.js", ATTR, src)
-
-
-def _plain(value):
-    import js
-
-    return json.loads(str(js.JSON.stringify(value))) if hasattr(value, "to_py") else value
-
-
-def _emit(payload: dict) -> None:
-    """A ``note/replay`` event through the boot shim, recorded like the page's own observations."""
-    import js
-    from pyodide.ffi import to_js
-
-    shim = getattr(js.globalThis, "__authtrace", None)
-    if shim is not None and type(shim).__name__ != "JsNull":
-        shim.emit("note", "replay", to_js(payload, dict_converter=js.Object.fromEntries))
+from ..page import Page
+from .helper import Helper
 
 
 # -- pure -----------------------------------------------------------------------------
@@ -94,95 +63,68 @@ def prepare(source: Any, speed: float = 1.0) -> tuple[dict[str, Any], list[dict[
 
 
 # -- in the page ------------------------------------------------------------------------
-def start(source: Any, speed: float = 1.0, name: str | None = None) -> dict[str, Any]:
-    """Install the injections of ``source`` (a Trace, a plan, or their JSON) in this tab.
+class LiveReplay:
+    """One tab's in-page replay: the last start's summary, and the last error until a success."""
 
-    Returns ``{faults, injections, skipped: [reasons], source, speed}``; raises
-    RuntimeError with a readable message when the injector is not loaded or there is
-    nothing to inject. A second start replaces the first."""
-    global _session, _error
-    import js
-    from pyodide.ffi import to_js
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.helper = Helper(page, "__authtraceReplay", "replay-inject.js", "the replay injector")
+        self._session: dict[str, Any] | None = None  # the last start's summary and when it was installed
+        self._error: str | None = None
 
-    try:
-        helper = api()
-        if helper is None:
-            raise RuntimeError("the replay injector (replay-inject.js) is not loaded on this page")
-        plan, injections, reasons = prepare(source, speed)
-        helper.install(to_js(injections, dict_converter=js.Object.fromEntries))
-    except Exception as exc:
-        _error = str(exc) if isinstance(exc, RuntimeError) else f"{type(exc).__name__}: {exc}"
-        raise
-    ends = [i["until_ms"] for i in injections]
-    summary = {"faults": len(plan.get("faults") or []), "injections": len(injections), "skipped": reasons,
-               "source": {**({"name": name} if name else {}), **(plan.get("source") or {})}, "speed": float(speed)}
-    _session = {**summary, "installed_mono": float(js.performance.now()),
-                "ends_ms": None if any(e is None for e in ends) else max(ends)}
-    _error = None
-    _emit({"replay": "started", **summary})
-    return summary
+    def ensure_loaded(self, src: str | None = None) -> None:
+        """Insert the injector's script unless the page already has it (it loads asynchronously)."""
+        self.helper.ensure_loaded(src)
 
+    def _failed(self, exc: Exception) -> None:
+        self._error = str(exc) if isinstance(exc, RuntimeError) else f"{type(exc).__name__}: {exc}"
 
-def stop() -> dict[str, Any]:
-    """Stop injecting (a pending hang still ends on its own); returns :func:`state`."""
-    global _error
-    try:
-        helper = api()
-        if helper is None:
-            raise RuntimeError("the replay injector (replay-inject.js) is not loaded on this page")
-        before = _plain(helper.state())
-        helper.uninstall()
-    except Exception as exc:
-        _error = str(exc) if isinstance(exc, RuntimeError) else f"{type(exc).__name__}: {exc}"
-        raise
-    _error = None
-    if before.get("installed"):
-        _emit({"replay": "stopped", "applied": len(before.get("applied") or [])})
-    return state()
+    def start(self, source: Any, speed: float = 1.0, name: str | None = None) -> dict[str, Any]:
+        """Install the injections of ``source`` (a Trace, a plan, or their JSON) in this tab.
 
+        Returns ``{faults, injections, skipped: [reasons], source, speed}``; raises
+        RuntimeError with a readable message when the injector is not loaded or there is
+        nothing to inject. A second start replaces the first."""
+        try:
+            if not self.helper.loaded:
+                raise RuntimeError(self.helper.missing)
+            plan, injections, reasons = prepare(source, speed)
+            self.helper.call("install", injections)
+        except Exception as exc:
+            self._failed(exc)
+            raise
+        ends = [i["until_ms"] for i in injections]
+        summary = {"faults": len(plan.get("faults") or []), "injections": len(injections), "skipped": reasons,
+                   "source": {**({"name": name} if name else {}), **(plan.get("source") or {})}, "speed": float(speed)}
+        self._session = {**summary, "installed_mono": self.page.now()[0],
+                         "ends_ms": None if any(e is None for e in ends) else max(ends)}
+        self._error = None
+        self.page.emit("note", "replay", {"replay": "started", **summary})
+        return summary
 
-def state() -> dict[str, Any]:
-    """``{loaded, installed, pending, applied, summary, elapsed_ms, over, error}``."""
-    import js
+    def stop(self) -> dict[str, Any]:
+        """Stop injecting (a pending hang still ends on its own); returns :meth:`state`."""
+        try:
+            before = self.helper.call("state")
+            self.helper.call("uninstall")
+        except Exception as exc:
+            self._failed(exc)
+            raise
+        self._error = None
+        if before.get("installed"):
+            self.page.emit("note", "replay", {"replay": "stopped", "applied": len(before.get("applied") or [])})
+        return self.state()
 
-    helper = api()
-    out: dict[str, Any] = {"loaded": helper is not None, "installed": False, "pending": 0, "applied": [],
-                           "summary": None, "elapsed_ms": None, "over": None, "error": _error}
-    if helper is not None:
-        out.update(_plain(helper.state()))
-    if _session is not None:
-        out["summary"] = {k: v for k, v in _session.items() if k not in ("installed_mono",)}
-        if out["installed"]:
-            out["elapsed_ms"] = round(float(js.performance.now()) - _session["installed_mono"], 1)
-            out["over"] = _session["ends_ms"] is not None and out["elapsed_ms"] > _session["ends_ms"]
-    return out
-
-
-def status(st: dict[str, Any]) -> tuple[str, str, str]:
-    """(text, state, detail) for the panel's status line; state is idle/error/armed/over/stopped,
-    detail the skipped items' reasons (the line names only what was skipped)."""
-    if st.get("error"):
-        return f"replay failed: {st['error']}", "error", ""
-    summary = st.get("summary")
-    if not st.get("loaded"):
-        return "replay injector not loaded yet", "idle", ""
-    if summary is None:
-        return "", "idle", ""
-    detail = "; ".join(summary.get("skipped") or [])
-    applied = st.get("applied") or []
-    kinds: dict[str, int] = {}
-    for a in applied:
-        kinds[str(a.get("kind"))] = kinds.get(str(a.get("kind")), 0) + 1
-    done = f"applied {len(applied)}" + (" (" + ", ".join(f"{k} ×{n}" for k, n in kinds.items()) + ")" if kinds else "")
-    if not st.get("installed"):
-        return f"stopped; {done}", "stopped", detail
-    name = (summary.get("source") or {}).get("name")
-    text = f"armed {summary['injections']} injection(s) from {summary['faults']} fault(s)" + (f" of {name}" if name else "")
-    text += f"; {done}"
-    if st.get("over"):
-        text += "; all windows over"
-    elif summary.get("ends_ms") is not None and st.get("elapsed_ms") is not None:
-        text += f"; windows end in {max(0.0, (summary['ends_ms'] - st['elapsed_ms']) / 1000):.0f} s"
-    if summary.get("skipped"):
-        text += "; not injected: " + ", ".join(s.split(":")[0] for s in summary["skipped"])
-    return text, "over" if st.get("over") else "armed", detail
+    def state(self) -> dict[str, Any]:
+        """``{loaded, installed, pending, applied, summary, elapsed_ms, over, error}``."""
+        loaded = self.helper.loaded
+        out: dict[str, Any] = {"loaded": loaded, "installed": False, "pending": 0, "applied": [],
+                               "summary": None, "elapsed_ms": None, "over": None, "error": self._error}
+        if loaded:
+            out.update(self.helper.call("state"))
+        if self._session is not None:
+            out["summary"] = {k: v for k, v in self._session.items() if k != "installed_mono"}
+            if out["installed"]:
+                out["elapsed_ms"] = round(self.page.now()[0] - self._session["installed_mono"], 1)
+                out["over"] = self._session["ends_ms"] is not None and out["elapsed_ms"] > self._session["ends_ms"]
+        return out

@@ -1,5 +1,8 @@
 """The panel's stylesheet: everything under ``.at-dock``, so the app's styles and
-the panel's do not meet (the panel sets its own font, colours and box model)."""
+the panel's do not meet (the panel sets its own font, colours and box model).
+The swimlanes' own rules live with their renderer (:data:`.svg.STYLE`)."""
+
+from .svg import STYLE as SWIMLANES
 
 CSS = """
 .at-dock, .at-dock * { box-sizing: border-box; }
@@ -33,19 +36,11 @@ CSS = """
 .at-status[data-state="error"] { color: #ff8a8a; }
 .at-status[data-state="armed"] { color: #d99a1e; }
 .at-scroll { flex: 1; overflow: auto; min-height: 0; background: #101114; border: 1px solid #2a2c33; margin-top: 2px; }
-.at-timeline text { fill: #c7cad3; font: 10px system-ui, sans-serif; }
-.at-timeline .at-tabname { fill: #fff; font-weight: 600; }
-.at-timeline .at-tick line { stroke: #2a2c33; }
-.at-timeline .at-tick text { fill: #70757f; }
-.at-timeline .at-lanebg { fill: #1b1d22; }
-.at-timeline .at-band { opacity: .35; }
-.at-timeline .at-mark rect { stroke: #000; stroke-width: .5; }
-.at-timeline .at-ok, .at-timeline .at-ok rect { fill: #2f9e5b; }
-.at-timeline .at-warn, .at-timeline .at-warn rect { fill: #f0a020; }
-.at-timeline .at-bad, .at-timeline .at-bad rect { fill: #e5484d; }
-.at-timeline .at-info, .at-timeline .at-info rect { fill: #5b8def; }
-.at-timeline .at-muted, .at-timeline .at-muted rect { fill: #8a8f9a; }
-.at-timeline .at-exp, .at-timeline .at-exp rect { fill: #b46cf0; }
-.at-timeline .at-mark:hover rect { stroke: #fff; stroke-width: 1.5; }
+.at-console { display: flex; flex-direction: column; max-height: 50%; min-height: 6em; }
+.at-console[hidden] { display: none; }
+.at-console-out { flex: 1; overflow: auto; margin: 2px 0; padding: 4px; background: #101114; border: 1px solid #2a2c33;
+  white-space: pre-wrap; font: 12px/1.3 ui-monospace, monospace; }
+.at-console-line { color: #9aa0ad; } .at-console-error { color: #ff8a8a; }
+.at-dock input.at-console-in { flex: 1; font-family: ui-monospace, monospace; cursor: text; }
 .at-sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
-"""
+""" + SWIMLANES
