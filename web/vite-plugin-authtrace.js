@@ -1,43 +1,52 @@
-// authtrace for your Vite app: one line in vite.config.js.
+// authtrace for your Vite app: one line in vite.config.*.
 //
-//   import authtrace from "/path/to/authtrace/web/vite-plugin-authtrace.js";
+//   import authtrace from "authtrace/vite";
 //   export default defineConfig({ plugins: [react(), authtrace()] });
 //
 // It is enabled only when Vite runs in the chosen mode (`vite build --mode
 // staging`, option `mode`, default "staging") or when the environment has
 // AUTHTRACE=1. Then it
 //
-//   - serves (dev) or emits (build) under `<base>__authtrace/`: the local
-//     Pyodide distribution (`static/pyodide`, with the authtrace wheel), PyScript
-//     (`static/pyscript`), a `pyscript.json` pointing at that Pyodide, the boot
-//     shim (`web/recorder/boot.js`), the experiments helper
-//     (`web/recorder/experiments.js`) and the in-tab replay injector
-//     (`web/recorder/replay-inject.js`, loaded by the panel when used);
+//   - serves (dev) or emits (build) under `<base>__authtrace/`: Pyodide's core
+//     from the `pyodide` npm package and PyScript from `@pyscript/core`, both
+//     resolved from node_modules (the versions the authtrace package depends
+//     on), the wheels a page loads (`wheels/` next to this file: the authtrace
+//     wheel, with a `pyodide-lock.json` listing it), a `pyscript.json`
+//     pointing at that Pyodide, and the page scripts of `recorder/`: the boot
+//     shim (`boot.js`), the recorder's IndexedDB store (`store.js`, loaded by
+//     the recorder), the experiments helper (`experiments.js`) and the in-tab
+//     replay injector (`replay-inject.js`, loaded by the panel when used);
 //     nothing comes from a CDN;
 //   - injects into index.html: the boot shim as the very first <head> script
 //     (it must see the page from its first moment), the experiments helper
 //     right after it, PyScript's css/js, and a `<script type="py">` that starts
-//     the recorder and the debug panel (`await main(panel=True)`).
+//     the recorder and the debug panel (`await main(panel=True)`);
+//   - resolves `authtrace/recorder` (traceConvexOptions, traceUseAuth) to the
+//     real wrappers.
 //
-// When it is not enabled it does nothing at all: a production build has no
-// byte of authtrace, PyScript or Pyodide (tests/browser/test_vite_plugin.py
-// checks this). Run `authtrace pyodide build` first so `static/` is populated.
+// When it is not enabled it only resolves `authtrace/recorder` to two identity
+// functions, so the app's opt-in lines stay and a production build has no byte
+// of authtrace, PyScript or Pyodide (tests/browser/test_vite_plugin.py and
+// tests/packaging/ check this).
 //
 // Options:
 //   mode        the Vite mode that enables it ("staging"); an array for several
 //   enabled     true/false forces it on/off (overrides mode and AUTHTRACE)
-//   staticDir   where pyodide/, pyscript/ and pyscript.json live
-//               (default: the authtrace checkout's static/, next to this file's web/)
-//   recorderDir where boot.js and experiments.js live (default: ./recorder next to this file)
 //   path        the URL folder under Vite's base ("__authtrace/")
 //   panel       mount the debug panel (true); false starts only the recorder
 //   experiments inject experiments.js and serve replay-inject.js (true)
-//   pyodideFiles  a filter (name => boolean) for the files of static/pyodide that
-//               are emitted; default: all but the test-only wheels
+//   otlp        {endpoint, headers, sample}: the recorder sends its redacted events and live findings
+//               to an OpenTelemetry Collector's OTLP/HTTP receiver (<endpoint>/v1/logs, /v1/traces);
+//               sample (0..1, default 1) picks sessions; headers go with every request, so never a
+//               secret (anything in the page is public). CSP and CORS: docs/fleet.md
+//   recorderDir where boot.js, store.js and the other page scripts live (./recorder next to this file)
+//   wheelsDir   where the page's wheels and their lock live (./wheels next to this file;
+//               in a checkout `authtrace pyodide build` writes it)
 //
 // Content-Security-Policy: see docs/embedding.md.
 import fs from "node:fs";
 import path from "node:path";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -47,8 +56,11 @@ const TYPES = {
   ".css": "text/css", ".zip": "application/zip", ".whl": "application/zip", ".tar": "application/x-tar",
   ".html": "text/html", ".map": "application/json", ".py": "text/x-python", ".txt": "text/plain",
 };
-// Wheels only authtrace's own in-Pyodide test run needs; a staging site never loads them.
-const TEST_WHEELS = /^(pytest|hypothesis|iniconfig|pluggy|pygments|tblib|sortedcontainers|tblib)-.*\.whl$/;
+// What PyScript and Pyodide load from the `pyodide` package (its other files are for Node).
+const PYODIDE_CORE = ["pyodide.mjs", "pyodide.js", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "package.json"];
+const RECORDER_OFF = "\0trace-recorder-off";
+const EXPERIMENT_SCRIPTS = ["experiments.js", "replay-inject.js"]; // left out with `experiments: false`
+const IDENTITY = "export const traceConvexOptions = (options = {}) => options;\nexport const traceUseAuth = (useAuth) => useAuth;\n";
 
 function walk(dir, prefix = "") {
   const out = [];
@@ -60,47 +72,103 @@ function walk(dir, prefix = "") {
   return out;
 }
 
+// The folder of an npm package as Node resolves it from this file: the user's
+// node_modules (hoisted), or node_modules/authtrace/node_modules (nested).
+function packageDir(name) {
+  try {
+    return path.dirname(createRequire(import.meta.url).resolve(`${name}/package.json`));
+  } catch (_) {
+    throw new Error(`authtrace: the npm package "${name}" is not installed; it comes with authtrace ` +
+                    `(\`npm install authtrace\`), or install it yourself`);
+  }
+}
+
+function readJson(file, what) {
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new Error(`authtrace: cannot read ${what} (${file}): ${err.message}`);
+  }
+}
+
+// The otlp option as the recorder takes it, checked at config time (a typo fails the build, not the page).
+function otlpOption(otlp) {
+  if (otlp === undefined || otlp === null || otlp === false) return null;
+  const { endpoint, headers = {}, sample = 1, ...rest } = otlp;
+  if (typeof endpoint !== "string" || !/^https?:\/\//.test(endpoint)) {
+    throw new Error(`authtrace: otlp.endpoint must be an http(s) URL (the Collector's OTLP/HTTP receiver), got ${JSON.stringify(endpoint)}`);
+  }
+  if (typeof headers !== "object" || Object.values(headers).some((v) => typeof v !== "string")) {
+    throw new Error("authtrace: otlp.headers must be an object of strings");
+  }
+  if (typeof sample !== "number" || !(sample >= 0 && sample <= 1)) {
+    throw new Error(`authtrace: otlp.sample must be a number from 0 to 1, got ${JSON.stringify(sample)}`);
+  }
+  return { ...rest, endpoint, headers, sample };
+}
+
+// A Python string literal holding `text` (JSON's string syntax is Python's; "<" escaped for the HTML).
+const pyString = (text) => JSON.stringify(text).replace(/</g, "\\u003c");
+
 export default function authtrace(options = {}) {
-  const staticDir = path.resolve(options.staticDir || path.join(here, "..", "static"));
   const recorderDir = path.resolve(options.recorderDir || path.join(here, "recorder"));
+  const wheelsDir = path.resolve(options.wheelsDir || path.join(here, "wheels"));
   const folder = (options.path || "__authtrace/").replace(/^\/+/, "").replace(/\/*$/, "/");
   const modes = [].concat(options.mode || "staging");
   const panel = options.panel !== false;
   const withExperiments = options.experiments !== false;
-  const pyodideFilter = options.pyodideFiles || ((name) => !TEST_WHEELS.test(name));
+  const otlp = otlpOption(options.otlp);
+  let on = false;
   let base = "/";
-  let url = (p) => base + folder + p;
+  const url = (p) => base + folder + p;
 
+  // "passthrough": PyScript gives the packages to loadPyodide, which loads them from the lock
+  // while it starts, instead of installing micropip first to install them (docs/packages.md).
   function pyscriptJson() {
-    let conf = {};
-    try { conf = JSON.parse(fs.readFileSync(path.join(staticDir, "pyscript.json"), "utf8")); } catch (_) { /* defaults */ }
-    return JSON.stringify({ ...conf, interpreter: url("pyodide/pyodide.mjs"),
-      packages: conf.packages || ["authtrace"] }, null, 2) + "\n";
+    return JSON.stringify({ interpreter: url("pyodide/pyodide.mjs"), packages: ["authtrace"],
+      packages_cache: "passthrough", experimental_create_proxy: "auto" }, null, 2) + "\n";
   }
 
-  // Every file the page may ask for, by its path under `folder`.
+  // Pyodide's own lock `info` (it checks it against the core) with our wheels as the packages.
+  function lockJson(pyodideDir) {
+    const ours = readJson(path.join(wheelsDir, "pyodide-lock.json"),
+      "the authtrace wheels' lock (in a checkout: run `authtrace pyodide build`)");
+    const theirs = readJson(path.join(pyodideDir, "pyodide-lock.json"), "the pyodide package's lock");
+    const minor = (info) => String(info.python).split(".").slice(0, 2).join(".");
+    if (minor(ours.info) !== minor(theirs.info)) {
+      console.warn(`authtrace: its wheels were made for Python ${ours.info.python}, node_modules/pyodide runs ` +
+                   `Python ${theirs.info.python}; install the pyodide version authtrace depends on`);
+    }
+    return JSON.stringify({ info: theirs.info, packages: ours.packages }, null, 1) + "\n";
+  }
+
+  // Every file the page may ask for, by its path under `folder`: a file path, or generated text.
   function files() {
     const map = new Map();
-    for (const sub of ["pyodide", "pyscript"]) {
-      const dir = path.join(staticDir, sub);
-      if (!fs.existsSync(dir)) {
-        throw new Error(`authtrace: ${dir} is missing; run \`authtrace pyodide build\` in the authtrace checkout`);
-      }
-      for (const rel of walk(dir)) {
-        if (sub === "pyodide" && !pyodideFilter(rel)) continue;
-        map.set(`${sub}/${rel}`, path.join(dir, rel));
-      }
+    const pyodideDir = packageDir("pyodide");
+    const pyscriptDir = path.join(packageDir("@pyscript/core"), "dist");
+    for (const name of PYODIDE_CORE) map.set(`pyodide/${name}`, path.join(pyodideDir, name));
+    for (const name of fs.readdirSync(wheelsDir)) {
+      if (name.endsWith(".whl")) map.set(`pyodide/${name}`, path.join(wheelsDir, name));
     }
-    map.set("boot.js", path.join(recorderDir, "boot.js"));
-    if (withExperiments) {
-      map.set("experiments.js", path.join(recorderDir, "experiments.js"));
-      map.set("replay-inject.js", path.join(recorderDir, "replay-inject.js"));
+    map.set("pyodide/pyodide-lock.json", { text: lockJson(pyodideDir) });
+    for (const rel of walk(pyscriptDir)) {
+      if (!rel.endsWith(".map")) map.set(`pyscript/${rel}`, path.join(pyscriptDir, rel));
+    }
+    map.set("pyscript.json", { text: pyscriptJson() });
+    // The whole folder, as the recorder and the panel load their scripts next to boot.js.
+    for (const rel of walk(recorderDir)) {
+      if (rel.endsWith(".js") && (withExperiments || !EXPERIMENT_SCRIPTS.includes(rel))) {
+        map.set(rel, path.join(recorderDir, rel));
+      }
     }
     return map;
   }
 
   function tags() {
-    const start = panel ? "await main(panel=True)" : "await main()";
+    const args = [panel ? "panel=True" : "",
+      otlp ? `otlp=__import__("json").loads(${pyString(JSON.stringify(otlp))})` : ""].filter(Boolean);
+    const start = `await main(${args.join(", ")})`;
     const out = [{ tag: "script", attrs: { src: url("boot.js") }, injectTo: "head-prepend" }];
     if (withExperiments) out.push({ tag: "script", attrs: { src: url("experiments.js") }, injectTo: "head-prepend" });
     out.push(
@@ -114,47 +182,53 @@ export default function authtrace(options = {}) {
 
   return {
     name: "authtrace",
-    enforce: "post",
-    apply(_config, env) {
-      if (options.enabled !== undefined) return !!options.enabled;
-      return process.env.AUTHTRACE === "1" || modes.includes(env.mode);
+    // "pre": `authtrace/recorder` must be resolved here before Vite looks in node_modules.
+    enforce: "pre",
+    config(_config, env) {
+      on = options.enabled !== undefined ? !!options.enabled
+        : process.env.AUTHTRACE === "1" || modes.includes(env.mode);
     },
     configResolved(config) {
       base = config.base || "/";
       if (!base.endsWith("/")) base += "/";
     },
+    resolveId(source) {
+      if (source !== "authtrace/recorder") return null;
+      return on ? path.join(recorderDir, "clients.js") : RECORDER_OFF;
+    },
+    load(id) {
+      return id === RECORDER_OFF ? IDENTITY : null;
+    },
     configureServer(server) {
+      if (!on) return;
       const table = files();
       server.middlewares.use((req, res, next) => {
         const pathname = decodeURIComponent((req.url || "").split("?")[0]);
-        const prefixes = [base + folder, "/" + folder];
-        const prefix = prefixes.find((p) => pathname.startsWith(p));
+        const prefix = [base + folder, "/" + folder].find((p) => pathname.startsWith(p));
         if (!prefix) return next();
         const rel = pathname.slice(prefix.length);
-        if (rel === "pyscript.json") {
-          res.setHeader("Content-Type", "application/json");
-          res.end(pyscriptJson());
-          return undefined;
-        }
         const file = table.get(rel);
-        if (!file || !fs.existsSync(file)) return next();
-        res.setHeader("Content-Type", TYPES[path.extname(file)] || "application/octet-stream");
+        if (!file || (typeof file === "string" && !fs.existsSync(file))) return next();
+        const name = typeof file === "string" ? file : rel;
+        res.setHeader("Content-Type", TYPES[path.extname(name)] || "application/octet-stream");
         res.setHeader("Cache-Control", "no-cache");
-        fs.createReadStream(file).pipe(res);
+        if (typeof file === "string") fs.createReadStream(file).pipe(res);
+        else res.end(file.text);
         return undefined;
       });
     },
     generateBundle() {
+      if (!on) return;
       for (const [rel, file] of files()) {
-        this.emitFile({ type: "asset", fileName: folder + rel, source: fs.readFileSync(file) });
+        const source = typeof file === "string" ? fs.readFileSync(file) : file.text;
+        this.emitFile({ type: "asset", fileName: folder + rel, source });
       }
-      this.emitFile({ type: "asset", fileName: folder + "pyscript.json", source: pyscriptJson() });
     },
     transformIndexHtml: {
       // After Vite's own HTML processing: these URLs are served as they are, not bundled.
       order: "post",
       handler() {
-        return tags();
+        return on ? tags() : undefined;
       },
     },
   };

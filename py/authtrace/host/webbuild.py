@@ -1,4 +1,5 @@
-"""Build the lab app (``web/lab``) with Vite when its sources changed."""
+"""Build the lab app (``web/lab``) with Vite when its sources changed (in a checkout;
+an installed wheel ships it built)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from .pyodide_dist import DistError
+from .pyodide_dist import DistError, is_bundle
 
 
 def _newest(paths) -> float:
@@ -17,6 +18,8 @@ def lab_is_fresh(root: Path) -> bool:
     out = root / "web" / "dist" / "lab" / "index.html"
     if not out.exists():
         return False
+    if is_bundle(root):
+        return True
     sources = [*(root / "web" / "lab").rglob("*"), *(root / "web" / "recorder").rglob("*.js"),
                *(root / "web" / "bridge").rglob("*.js"),
                root / "vite.config.js", root / "package-lock.json"]
@@ -25,6 +28,11 @@ def lab_is_fresh(root: Path) -> bool:
 
 def build_lab(root: Path, *, force: bool = False, quiet: bool = True) -> Path:
     out = root / "web" / "dist" / "lab"
+    if is_bundle(root):
+        if force or not lab_is_fresh(root):
+            raise DistError(f"the installed authtrace has no lab app to rebuild ({out}); "
+                            "reinstall the wheel, or run from a checkout")
+        return out
     if not force and lab_is_fresh(root):
         return out
     if not (root / "node_modules" / ".bin" / "vite").exists():
