@@ -6,11 +6,17 @@ tokens. :class:`Capture` keeps what a diagnosis needs (request/response
 pairing, WorkOS grant types and errors, the Convex sync messages that matter,
 token lifetimes) and redacts everything before an :class:`Event` exists. It
 is pure: the tab id and the times come in with the records.
+
+(About 420 lines: one handler per observation the recorder makes, dispatched by
+kind and type from :meth:`Capture.observe`; they share the redactor and the
+request/socket tables, so the whole catalog of docs/trace-events.md reads here
+top to bottom.)
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,13 +52,18 @@ class Capture:
     def observe(self, raw: dict[str, Any]) -> list[Event]:
         """Events for one raw observation (often one, sometimes none).
 
-        The handlers below know their fields: they fingerprint tokens and
-        redact free text themselves (``_secret``, ``_text``), which is much
-        cheaper than walking the payload. Anything without a handler (the
-        client wrappers' events, unknown observations) gets the full walk.
+        The handlers below pick the fields a diagnosis needs and fingerprint
+        the ones they know are secret (``_secret``, which also keeps a JWT's
+        claims); then every payload they produce goes through the redactor
+        like any other value (its keys, free text, URLs, ids by field name).
+        Anything without a handler (unknown observations) is redacted whole,
+        its tab and type included.
         """
         kind, type_ = raw.get("kind"), raw.get("type")
         payload = dict(raw.get("payload") or {})
+        for id_key in ("request", "socket"):  # ids key tables below: a list or an object cannot
+            if isinstance(payload.get(id_key), (list, dict)):
+                payload[id_key] = json.dumps(payload[id_key])[:64]
         mono, wall = float(raw.get("mono", 0.0)), float(raw.get("wall", 0.0))
         handler = self._handlers.get((kind, type_)) if self._handlers else None
         if handler is None and not self._handlers:
@@ -65,6 +76,7 @@ class Capture:
             produced = handler(payload, mono, wall)
             events = []
             for k, t, p in produced:
+                p = self._redacted(p)
                 if self._jwt:
                     p["jwt"] = self._jwt
                 events.append(Event(self.tab, mono, wall, k, t, p))
@@ -95,20 +107,28 @@ class Capture:
         self.redactor.jwt = before
         return out
 
-    def _text(self, value: Any) -> Any:
-        """Free text (URLs, messages, reasons): redacted in case a secret is inside."""
-        if not isinstance(value, str):
-            return value
-        before = self.redactor.jwt
-        self.redactor.jwt = {}
-        out = self.redactor.string(value)
-        self._jwt.update(self.redactor.jwt)
-        self.redactor.jwt = before
+    def _redacted(self, payload: dict) -> dict:
+        """A handler's payload through the redactor, field by field (its keys are the handler's own
+        names, and the secrets that depend on a sibling were fingerprinted by the handler); JWT
+        claims found go to this event's ``jwt``."""
+        r = self.redactor
+        before = r.jwt
+        r.jwt = {}
+        out = {}
+        for key, value in payload.items():
+            if isinstance(value, str):
+                out[key] = r.string(value, key)
+            elif isinstance(value, (dict, list, tuple)):
+                out[key] = r.value(value, key)
+            else:
+                out[key] = value
+        self._jwt.update(r.jwt)
+        r.jwt = before
         return out
 
     # -- fetch ------------------------------------------------------------------
     def _fetch_request(self, p: dict, mono: float, wall: float):
-        out = {"request": p.get("request"), "method": p.get("method"), "url": self._text(p.get("url")),
+        out = {"request": p.get("request"), "method": p.get("method"), "url": p.get("url"),
                **self._page(p)}
         if p.get("auth"):
             out["auth"] = True
@@ -133,7 +153,7 @@ class Capture:
         out = {"request": p.get("request"), "status": p.get("status"), "ok": p.get("ok"),
                "duration_ms": _ms(p.get("durationMs")), **self._page(p)}
         if "url" in p:  # an ordinary request, reported once when it settles
-            out["method"], out["url"] = p.get("method"), self._text(p.get("url"))
+            out["method"], out["url"] = p.get("method"), p.get("url")
         if req.get("auth"):
             out["auth"] = True
             out["grant_type"] = req.get("grant_type")
@@ -143,10 +163,10 @@ class Capture:
 
     def _fetch_error(self, p: dict, mono: float, wall: float):
         req = self._requests.pop(p.get("request"), {})
-        out = {"request": p.get("request"), "name": p.get("name"), "message": self._text(p.get("message")),
+        out = {"request": p.get("request"), "name": p.get("name"), "message": p.get("message"),
                "duration_ms": _ms(p.get("durationMs")), **self._page(p)}
         if "url" in p:
-            out["method"], out["url"] = p.get("method"), self._text(p.get("url"))
+            out["method"], out["url"] = p.get("method"), p.get("url")
         if req.get("auth"):
             out["auth"] = True
             out["grant_type"] = req.get("grant_type")
@@ -155,7 +175,7 @@ class Capture:
 
     @staticmethod
     def _page(p: dict) -> dict:
-        page = p.get("page") or {}
+        page = _obj(p.get("page"))
         return {"visibility": page.get("visibility"), "online": page.get("online")}
 
     def _auth_body(self, body: Any) -> dict:
@@ -177,8 +197,8 @@ class Capture:
         if data is None:
             return {"body_json": False}
         if "error" in data or "error_description" in data:
-            return {"workos_error": self._text(data.get("error")),
-                    "workos_error_description": self._text(data.get("error_description"))}
+            return {"workos_error": data.get("error"),
+                    "workos_error_description": data.get("error_description")}
         out: dict[str, Any] = {}
         token = data.get("access_token")
         if isinstance(token, str):
@@ -199,7 +219,7 @@ class Capture:
     def _websocket_create(self, p: dict, mono: float, wall: float):
         if p.get("sync"):
             self._sockets[p.get("socket")] = _Socket()
-        return [(Kind.WEBSOCKET, "create", {"socket": p.get("socket"), "url": self._text(p.get("url")), "sync": p.get("sync"),
+        return [(Kind.WEBSOCKET, "create", {"socket": p.get("socket"), "url": p.get("url"), "sync": p.get("sync"),
                                             **self._page(p)})]
 
     def _websocket_open(self, p: dict, mono: float, wall: float):
@@ -210,7 +230,7 @@ class Capture:
 
     def _websocket_close(self, p: dict, mono: float, wall: float):
         return [(Kind.WEBSOCKET, "close", {"socket": p.get("socket"), "sync": p.get("sync"), "code": p.get("code"),
-                                           "reason": self._text(p.get("reason")), "was_clean": p.get("wasClean"), **self._page(p)})]
+                                           "reason": p.get("reason"), "was_clean": p.get("wasClean"), **self._page(p)})]
 
     def _websocket_send(self, p: dict, mono: float, wall: float):
         return self._sync(p, "send", wall)
@@ -220,7 +240,7 @@ class Capture:
 
     def _sync(self, p: dict, direction: str, wall: float):
         msg = _json_object(p.get("data"))
-        if msg is None or msg.get("type") not in _SYNC_KEEP:
+        if msg is None or not isinstance(msg.get("type"), str) or msg["type"] not in _SYNC_KEEP:
             return []
         socket_id = p.get("socket")
         sock = self._sockets.setdefault(socket_id, _Socket())
@@ -228,7 +248,7 @@ class Capture:
         base = {"socket": socket_id, "direction": direction}
         if kind == "Connect":
             return [(Kind.CONVEX, "Connect", {**base, "connection_count": msg.get("connectionCount"),
-                                              "last_close_reason": self._text(msg.get("lastCloseReason")),
+                                              "last_close_reason": msg.get("lastCloseReason"),
                                               "session_id": msg.get("sessionId")})]
         if kind == "Authenticate":
             out = {**base, "token_type": msg.get("tokenType"), "base_version": msg.get("baseVersion")}
@@ -243,10 +263,11 @@ class Capture:
                     out["expired_when_sent"] = claims.exp <= wall / 1000
             return [(Kind.CONVEX, "Authenticate", out)]
         if kind == "AuthError":
-            return [(Kind.CONVEX, "AuthError", {**base, "error": self._text(msg.get("error")), "base_version": msg.get("baseVersion"),
+            return [(Kind.CONVEX, "AuthError", {**base, "error": msg.get("error"), "base_version": msg.get("baseVersion"),
                                                 "auth_update_attempted": msg.get("authUpdateAttempted")})]
         if kind == "Transition":
-            start, end = msg.get("startVersion") or {}, msg.get("endVersion") or {}
+            # A recorded frame is input like any other: a version that is not an object counts as empty.
+            start, end = _obj(msg.get("startVersion")), _obj(msg.get("endVersion"))
             sock.transitions += 1
             changed = end.get("identity", 0) != start.get("identity", 0)
             sock.identity = end.get("identity", sock.identity)
@@ -255,16 +276,16 @@ class Capture:
             return [(Kind.CONVEX, "Transition", {**base, "identity_from": start.get("identity"),
                                                  "identity_to": end.get("identity"), "identity_changed": changed,
                                                  "query_set": end.get("querySet"), "first": sock.transitions == 1,
-                                                 "queries": len(msg.get("modifications") or [])})]
+                                                 "queries": len(_list(msg.get("modifications")))})]
         if kind in ("Mutation", "Action"):
             return [(Kind.CONVEX, kind, {**base, "request_id": msg.get("requestId"), "udf_path": msg.get("udfPath")})]
         if kind in ("MutationResponse", "ActionResponse"):
             out = {**base, "request_id": msg.get("requestId"), "success": msg.get("success")}
             if not msg.get("success"):
-                out["error"] = self._text(msg.get("result")) if isinstance(msg.get("result"), str) else None
+                out["error"] = msg.get("result") if isinstance(msg.get("result"), str) else None
             return [(Kind.CONVEX, kind, out)]
         if kind == "FatalError":
-            return [(Kind.CONVEX, "FatalError", {**base, "error": self._text(msg.get("error"))})]
+            return [(Kind.CONVEX, "FatalError", {**base, "error": msg.get("error")})]
         if kind == "Event":
             return [(Kind.CONVEX, "ClientEvent", {**base, "event_type": msg.get("eventType")})]
         return []
@@ -274,8 +295,6 @@ class Capture:
         value = p.get("value")
         if str(p.get("key", "")).startswith(STORAGE_PREFIXES):
             value = self._secret(value)
-        else:
-            value = self._text(value)
         return [(Kind.STORAGE, "setItem", {"area": p.get("area"), "key": p.get("key"), "value": value})]
 
     def _storage_removeItem(self, p: dict, mono: float, wall: float):
@@ -309,9 +328,9 @@ class Capture:
     def _authkit_getAccessToken(self, p: dict, mono: float, wall: float):
         out = self._token_answer(p, wall, "force_refresh", p.get("forceRefresh"))
         if p.get("outcome") == "error":
-            out.update({"name": p.get("name"), "message": self._text(p.get("message")),
+            out.update({"name": p.get("name"), "message": p.get("message"),
                         "error_class": p.get("errorClass"), "is_transient": p.get("isTransient"),
-                        "status": p.get("status"), "error": self._text(p.get("error"))})
+                        "status": p.get("status"), "error": p.get("error")})
         return [(Kind.AUTHKIT, "getAccessToken", out)]
 
     def _authkit_user(self, p: dict, mono: float, wall: float):
@@ -325,7 +344,7 @@ class Capture:
     def _convex_fetchToken(self, p: dict, mono: float, wall: float):
         out = self._token_answer(p, wall, "force_refresh_token", p.get("forceRefreshToken"))
         if p.get("outcome") == "throw":
-            out.update({"name": p.get("name"), "message": self._text(p.get("message"))})
+            out.update({"name": p.get("name"), "message": p.get("message")})
         return [(Kind.CONVEX, "fetchToken", out)]
 
     def _convex_setAuth(self, p: dict, mono: float, wall: float):
@@ -340,7 +359,7 @@ class Capture:
     def _convex_log(self, p: dict, mono: float, wall: float):
         # Convex's verbose log shows the last 7 characters of a sent token; drop them.
         message = _TOKEN_TAIL.sub('"value":"…"', str(p.get("message") or ""))
-        return [(Kind.CONVEX, "log", {"level": p.get("level"), "message": self._text(message)})]
+        return [(Kind.CONVEX, "log", {"level": p.get("level"), "message": message})]
 
     def _convex_state(self, p: dict, mono: float, wall: float):
         return [(Kind.CONVEX, "state", {"socket": p.get("socket"), "paused": p.get("paused"), "auth": p.get("auth"),
@@ -354,7 +373,7 @@ class Capture:
     def _lifecycle_boot(self, p: dict, mono: float, wall: float):
         url = p.get("url") or ""
         return [(Kind.LIFECYCLE, "boot", {"visibility": p.get("visibility"), "online": p.get("online"),
-                                          "was_discarded": p.get("wasDiscarded"), "path": self._text(urlsplit(url).path),
+                                          "was_discarded": p.get("wasDiscarded"), "path": _path(url),
                                           "has_session_cookie": p.get("hasSessionCookie"),
                                           "user_agent": p.get("userAgent")})]
 
@@ -374,7 +393,24 @@ def _injected(p: dict) -> dict:
 
 
 def _ms(value: Any) -> float | None:
-    return round(float(value), 1) if isinstance(value, (int, float)) else None
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+        return None
+    return round(float(value), 1)
+
+
+def _obj(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _path(url: Any) -> str | None:
+    try:
+        return urlsplit(url).path if isinstance(url, str) else None
+    except ValueError:  # "http://[::1" and the like
+        return None
 
 
 def _json_object(text: Any) -> dict | None:

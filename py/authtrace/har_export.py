@@ -17,8 +17,8 @@
   that is neither fetch nor sync traffic (visibility, lifecycle, clients...),
   so nothing is lost.
 
-Nothing here reads a clock or the network; the input is already redacted and
-the output adds no secret. The result reads back with
+Nothing here reads a clock or the network; the input is already redacted, and
+the document passes the redactor once more before it is returned. The result reads back with
 :func:`authtrace.diagnosis.har_to_trace` (which keeps only what a HAR has).
 """
 
@@ -29,6 +29,7 @@ from typing import Any
 
 from . import __version__
 from .event import Event, Kind
+from .redaction import Redactor
 from .trace import Trace
 
 HAR_VERSION = "1.2"
@@ -210,13 +211,15 @@ def to_har(trace: Trace) -> dict[str, Any]:
     entries.sort(key=lambda en: en["startedDateTime"])
     pages = [{"startedDateTime": iso(wall), "id": tab, "title": f"authtrace tab {tab}", "pageTimings": {}}
              for tab, wall in sorted(first_wall.items(), key=lambda kv: kv[1])]
-    return {"log": {
+    # The events were redacted when captured; this pass makes the export safe whatever trace it
+    # was given (an imported, hand-made or older one), like every other output.
+    return Redactor().value({"log": {
         "version": HAR_VERSION,
         "creator": {"name": "authtrace", "version": __version__},
         "pages": pages,
         "entries": entries,
         "_authtrace": {"format": "authtrace/1", "meta": dict(trace.meta), "events": others},
-    }}
+    }})
 
 
 def dumps(trace: Trace, indent: int | None = None) -> str:

@@ -46,9 +46,9 @@ class Trace:
     def tabs(self) -> list[str]:
         return sorted({e.tab for e in self.events})
 
-    def redacted(self) -> Trace:
-        """A copy with every event's payload and the metadata redacted."""
-        r = Redactor()
+    def redacted(self, redactor: Redactor | None = None) -> Trace:
+        """A copy with every event (tab, type, payload) and the metadata redacted."""
+        r = redactor if redactor is not None else Redactor()
         meta = r.value(dict(self.meta))
         meta["redacted"] = True
         return Trace(meta, [r.event(e) for e in self.events])
@@ -85,7 +85,18 @@ class Trace:
         return cls.from_json(obj)
 
 
+# Times in ms: JavaScript's Date range, so that any later arithmetic or formatting stays finite.
+MAX_TIME_MS = 8.64e15
+
+
 def _check(obj: Any) -> None:
+    check_header(obj)
+    for i, ev in enumerate(obj["events"]):
+        check_event(i, ev)
+
+
+def check_header(obj: Any) -> None:
+    """The checks of a whole trace except its events (see :func:`check_event`)."""
     if not isinstance(obj, dict):
         raise TraceFormatError(f"not a trace: expected a JSON object, got {type(obj).__name__}")
     fmt = obj.get("format")
@@ -94,28 +105,33 @@ def _check(obj: Any) -> None:
             raise TraceFormatError("this is a HAR file, not an authtrace trace (no \"format\" field)")
         raise TraceFormatError('not a trace: missing "format" (expected "authtrace/1")')
     if not isinstance(fmt, str) or not fmt.startswith("authtrace/"):
-        raise TraceFormatError(f'not a trace: "format" is {fmt!r}, expected "{FORMAT}"')
+        raise TraceFormatError(f'not a trace: "format" is {fmt!r:.60}, expected "{FORMAT}"')
     if fmt != FORMAT:
         raise TraceFormatError(
-            f'unsupported trace version {fmt!r}: this authtrace reads "{FORMAT}"; upgrade authtrace to read it'
+            f'unsupported trace version {fmt!r:.60}: this authtrace reads "{FORMAT}"; upgrade authtrace to read it'
         )
     if "meta" in obj and not isinstance(obj["meta"], dict):
         raise TraceFormatError('bad trace: "meta" must be an object')
-    events = obj.get("events")
-    if not isinstance(events, list):
+    if not isinstance(obj.get("events"), list):
         raise TraceFormatError('bad trace: "events" must be a list')
-    for i, ev in enumerate(events):
-        where = f"event #{i}"
-        if not isinstance(ev, dict):
-            raise TraceFormatError(f"bad trace: {where} is not an object")
-        for key, types in (("tab", str), ("type", str), ("mono", (int, float)), ("wall", (int, float))):
-            if not isinstance(ev.get(key), types) or isinstance(ev.get(key), bool):
-                raise TraceFormatError(f'bad trace: {where} has no valid "{key}"')
-        if ev.get("kind") not in _KINDS:
-            raise TraceFormatError(
-                f'bad trace: {where} has unknown kind {ev.get("kind")!r} (one of {", ".join(sorted(_KINDS))})'
-            )
-        if "payload" in ev and not isinstance(ev["payload"], dict):
-            raise TraceFormatError(f'bad trace: {where} "payload" must be an object')
-        if "id" in ev and (not isinstance(ev["id"], int) or isinstance(ev["id"], bool)):
-            raise TraceFormatError(f'bad trace: {where} "id" must be an integer')
+
+
+def check_event(i: int, ev: Any) -> None:
+    """Event number ``i`` of a trace is well formed (times finite and within JavaScript's range)."""
+    where = f"event #{i}"
+    if not isinstance(ev, dict):
+        raise TraceFormatError(f"bad trace: {where} is not an object")
+    for key, types in (("tab", str), ("type", str), ("mono", (int, float)), ("wall", (int, float))):
+        if not isinstance(ev.get(key), types) or isinstance(ev.get(key), bool):
+            raise TraceFormatError(f'bad trace: {where} has no valid "{key}"')
+    for key in ("mono", "wall"):
+        if not abs(ev[key]) <= MAX_TIME_MS:  # also false for NaN
+            raise TraceFormatError(f'bad trace: {where} has "{key}" out of range ({ev[key]!r:.30})')
+    if not isinstance(ev.get("kind"), str) or ev["kind"] not in _KINDS:
+        raise TraceFormatError(
+            f'bad trace: {where} has unknown kind {ev.get("kind")!r:.40} (one of {", ".join(sorted(_KINDS))})'
+        )
+    if "payload" in ev and not isinstance(ev["payload"], dict):
+        raise TraceFormatError(f'bad trace: {where} "payload" must be an object')
+    if "id" in ev and (not isinstance(ev["id"], int) or isinstance(ev["id"], bool)):
+        raise TraceFormatError(f'bad trace: {where} "id" must be an integer')

@@ -33,3 +33,25 @@ def test_not_a_jwt():
 def test_regex_finds_jwt_inside_text():
     token = make_jwt()
     assert JWT_RE.search(f"Bearer {token}, more").group(0) == token
+
+
+def test_lifetimes_in_a_payloads_claims():
+    """The one reading of token lifetimes the diagnosis's Timeline and the replay plan share."""
+    from authtrace.diagnosis import Timeline
+    from authtrace.event import Event, Kind
+    from authtrace.jwt import lifetimes_in
+    from authtrace.replay.plan import build_plan
+    from authtrace.trace import Trace
+
+    claims = {"tok:1": {"iat": 100, "exp": 160}, "tok:2": {"iat": 100, "exp": 100}, "tok:3": {"iat": True, "exp": 160},
+              "tok:4": {"exp": 160}, "tok:5": "x", "tok:6": {"iat": 0.5, "exp": 90.75}}
+    assert lifetimes_in(claims) == [60, 90.25]
+    assert lifetimes_in(None) == [] and lifetimes_in([claims]) == []
+    t = Trace()
+    for i in range(3):
+        t.add(Event("A", i * 1000.0, 1.8e12 + i * 1000.0, Kind.AUTHKIT, "getAccessToken",
+                    {"outcome": "token", "token": "tok:1", "jwt": {"tok:1": {"iat": 100, "exp": 160}}}))
+    t.add(Event("A", 4000.0, 1.8e12 + 4000.0, Kind.NETWORK, "offline", {}))
+    t.add(Event("A", 5000.0, 1.8e12 + 5000.0, Kind.NETWORK, "online", {}))
+    assert Timeline(t).lifetime_ms == 60_000.0
+    assert build_plan(t)["tokens"] == {"access_token_ttl_s": 60.0, "lifetimes_s": [60.0]}
