@@ -54,12 +54,13 @@ def analyze_json(path: Path) -> dict:
 def test_trace_json_output(tmp_path):
     b, ids = S.readme_story()
     doc = analyze_json(trace_file(tmp_path, b))
-    assert set(doc) == {"source", "findings", "split_brain", "not_judged"}
+    assert set(doc) == {"source", "findings", "split_brain", "not_judged", "inputs"}
     assert doc["source"] == "trace" and doc["not_judged"] == []
     assert [f["id"] for f in doc["findings"]] == ["hidden-tab-refresh-paused", "stale-token-on-reconnect",
                                                   "split-brain", "transient-refresh-reported-as-signout"]
     for f in doc["findings"]:
-        assert set(f) == {"id", "at", "evidence", "explanation", "fix"}
+        assert set(f) == {"id", "at", "evidence", "explanation", "fix", "confidence", "missing_evidence"}
+        assert f["confidence"] == "confirmed" and f["missing_evidence"] == []
     stale = doc["findings"][1]
     assert stale["evidence"] == sorted([ids["connect"].id, ids["authenticate"].id, ids["auth_error"].id])
     assert stale["at"] == ids["authenticate"].wall
@@ -87,12 +88,14 @@ def test_har_reconnect_offline(tmp_path):
     path, tokens = har_file(tmp_path, "reconnect-offline")
     doc = analyze_json(path)
     assert doc["source"] == "har"
-    assert [f["id"] for f in doc["findings"]] == ["stale-token-on-reconnect", "offline-at-refresh"]
-    stale, offline = doc["findings"]
+    assert [(f["id"], f["confidence"]) for f in doc["findings"]] == [
+        ("hidden-tab-refresh-paused", "inferred"), ("stale-token-on-reconnect", "confirmed"),
+        ("offline-at-refresh", "confirmed")]
+    _, stale, offline = doc["findings"]
     assert "closed with code 1006" in stale["explanation"] and "5 min 12 s after it expired" in stale["explanation"]
     assert "net::ERR_INTERNET_DISCONNECTED" in offline["explanation"]
-    assert {n["id"] for n in doc["not_judged"]} >= {"hidden-tab-refresh-paused", "split-brain",
-                                                   "refresh-token-removed-by-other-tab"}
+    assert {n["id"] for n in doc["not_judged"]} == {"throw-wedge", "pause-overwrite-wedge", "same-token-reauth",
+                                                   "refresh-lock-starvation"}
     assert doc["split_brain"] == []
     text = json.dumps(doc)
     assert not any(t in text for t in tokens) and "FAKE-refresh-token" not in text

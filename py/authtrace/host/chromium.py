@@ -1,11 +1,13 @@
 """Headless Chromium for authtrace's drivers and tests: Debian's ``chromium``
-and ``chromium-driver``, started offline (no Selenium Manager, no Google
-background traffic), as root where needed."""
+and ``chromium-driver`` (or the binaries ``AUTHTRACE_CHROMIUM`` and
+``AUTHTRACE_CHROMEDRIVER`` name), started offline (no Selenium Manager, no
+Google background traffic), as root where needed."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 CHROMIUM_FLAGS = (
@@ -21,18 +23,24 @@ CHROMIUM_FLAGS = (
 )
 
 
-def chromium_binary() -> str:
-    for candidate in (os.environ.get("AUTHTRACE_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")):
+def _binary(variable: str, name: str, missing: str) -> str:
+    chosen = os.environ.get(variable)
+    if chosen:  # an explicit choice is used or reported, never silently replaced
+        if Path(chosen).exists():
+            return chosen
+        raise FileNotFoundError(f"{variable}={chosen} does not exist")
+    for candidate in (f"/usr/bin/{name}", shutil.which(name)):
         if candidate and Path(candidate).exists():
             return candidate
-    raise FileNotFoundError("Chromium not found: install Debian's `chromium` (the test command does this)")
+    raise FileNotFoundError(missing)
+
+
+def chromium_binary() -> str:
+    return _binary("AUTHTRACE_CHROMIUM", "chromium", "Chromium not found: install Debian's `chromium` (the test command does this)")
 
 
 def chromedriver_binary() -> str:
-    for candidate in (os.environ.get("AUTHTRACE_CHROMEDRIVER"), "/usr/bin/chromedriver", shutil.which("chromedriver")):
-        if candidate and Path(candidate).exists():
-            return candidate
-    raise FileNotFoundError("ChromeDriver not found: install Debian's `chromium-driver`")
+    return _binary("AUTHTRACE_CHROMEDRIVER", "chromedriver", "ChromeDriver not found: install Debian's `chromium-driver`")
 
 
 def chrome_options(extra: tuple[str, ...] = (), *, network_log: bool = False):
@@ -65,3 +73,20 @@ def requested_urls(driver) -> list[str]:
         if message.get("method") == "Network.requestWillBeSent":
             urls.append(message["params"]["request"]["url"])
     return urls
+
+
+def wait_js(driver, script: str, timeout: float, what: str, error: type[Exception] = RuntimeError,
+            every: float = 0.1):
+    """Run ``script`` in the page until it returns something truthy, and return that; a
+    navigation in progress counts as not yet. After ``timeout`` s: ``error(what (after N s))``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            value = driver.execute_script(script)
+        except Exception:  # navigation in progress
+            value = None
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise error(f"{what} (after {timeout:.0f} s)")
+        time.sleep(every)

@@ -115,7 +115,6 @@ def create_app(root: Path, config: dict | None = None) -> Starlette:
             Route("/", app_page),
             Route("/callback", app_page),
             Route("/lab-config.js", config_js),
-            Route("/status.html", page("status.html")),
             Route("/recorder.html", page("recorder.html")),
             Route("/plain.html", page("plain.html")),
             Route("/shim-only.html", page("shim-only.html")),

@@ -14,6 +14,13 @@ BENCHMARKS = {
     "recorder": "fetch and WebSocket round trips with and without the recorder, and the memory of 10,000 events",
     "emulators": "many concurrent Convex sync clients against the emulator: Transition latency p50/p95, clients held",
     "replay": "replay a recorded one-hour session (300 s tokens) fast-forwarded in Chromium: wall time, speed-up",
+    "diagnosis": "diagnose traces of 2k to 1M events: time, peak memory, the fitted growth exponent",
+    "panel": "navigation to the debug panel interactive and the recorder attached, cold and warm cache, bytes transferred",
+    "report": "HTML reports of 2k and 20k events: size, and time to open and render in headless Chromium",
+    "loading": "peak memory and time of trace redact and analyze on a generated 50 MB HAR",
+    "livediag": "the panel's split-brain diagnosis over a full 20,000-event buffer in Chromium: longest task, main-thread ms/min",
+    "fleet": "authtrace fleet over 1,000 and 10,000 generated sessions in OTLP files: time, sessions/s, memory, scaling",
+    "chaos": "chaos runs side by side: runs per minute against concurrency, CPU load, same verdicts as serial",
 }
 
 

@@ -1,4 +1,4 @@
-"""``authtrace chaos [--seeds N] [--scenarios ...] [--json]``: the chaos matrix."""
+"""``authtrace chaos [--seeds N] [--scenarios ...] [--concurrency N] [--json]``: the chaos matrix."""
 
 from __future__ import annotations
 
@@ -13,6 +13,15 @@ def register(sub) -> None:
     p.add_argument("--seeds", type=int, default=5, help="seeds per scenario and adapter (default: 5)")
     p.add_argument("--scenarios", nargs="+", metavar="NAME", help="only these scenarios (default: all)")
     p.add_argument("--adapters", nargs="+", default=["stock", "resilient"], metavar="ADAPTER")
+    p.add_argument("--concurrency", type=int, default=1, metavar="N",
+                   help="runs side by side, each with its own emulators, lab server and Chromium (default: 1)")
+    p.add_argument("--boot-slots", type=int, default=1, metavar="N",
+                   help="runs allowed to boot Pyodide at the same time (default: 1; booting is CPU-bound)")
+    p.add_argument("--fresh-browsers", action="store_true",
+                   help="a new Chromium, profile and lab server for every run (default: one per worker, cleaned "
+                        "between runs, so Pyodide's compiled code stays cached)")
+    p.add_argument("--profile", choices=["full", "ci"], default="full",
+                   help="ci: the long scenarios in their shortened profile (default: full)")
     p.add_argument("--json", action="store_true", help="print the runs (the scenario runner's objects) and a summary")
     p.set_defaults(func=run_cmd)
 
@@ -24,6 +33,8 @@ def run_cmd(args) -> int:
 
     if args.seeds < 1:
         raise UsageError("--seeds must be at least 1")
+    if args.concurrency < 1 or args.boot_slots < 1:
+        raise UsageError("--concurrency and --boot-slots must be at least 1")
     unknown = [n for n in (args.scenarios or []) if n not in SCENARIOS]
     if unknown:
         raise UsageError(f"unknown scenario(s): {', '.join(unknown)}; `authtrace scenario list` shows them")
@@ -33,10 +44,12 @@ def run_cmd(args) -> int:
 
     def progress(r):
         status = r.get("error") or (f"split brain {r['split_brain_ms'] / 1000:.1f} s{' (open)' if r['split_brain_open'] else ''}, "
-                                    f"wedged {r['wedged']}, recovered {r['recovered_ms']}")
-        print(f"  {r['scenario']:32} {r['adapter']:9} seed {r['seed']}: {status}", file=sys.stderr, flush=True)
+                                    f"wedged {r['wedged']}, serving {r.get('serving_ms')}")
+        print(f"  {r['scenario']:32} {r['adapter']:9} seed {r['seed']}: {status}  [{r.get('wall_s')} s]",
+              file=sys.stderr, flush=True)
 
-    out = run_matrix(args.seeds, args.scenarios, args.adapters, progress)
+    out = run_matrix(args.seeds, args.scenarios, args.adapters, progress, concurrency=args.concurrency,
+                     profile=args.profile, boot_slots=args.boot_slots, reuse=not args.fresh_browsers)
     if args.json:
         print(json.dumps(out))
     else:
@@ -48,16 +61,30 @@ def _table(summary) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="authtrace chaos matrix")
-    cols = ["scenario", "adapter", "runs", "split_brain_s_total", "split_brain_s_longest", "split_brain_open_runs",
-            "wedged_runs", "lost_mutations", "duplicated_mutations", "recovery_p50_ms", "recovery_p95_ms"]
+    table = Table(title=f"authtrace chaos matrix ({summary['profile']} profile, concurrency {summary['concurrency']}, "
+                        f"{summary['wall_s'] / 60:.1f} min)")
+    cols = ["scenario", "adapter", "runs", "split_brain_s_longest", "split_brain_open_runs", "wedged_runs",
+            "lost_mutations", "duplicated_mutations", "serving_p95_ms", "adapter_refresh_requests_per_tab_max",
+            "refresh_requests_per_tab_max", "rotations", "verdict"]
+    labels = {"split_brain_s_longest": "split brain longest s", "split_brain_open_runs": "open", "wedged_runs": "wedged",
+              "lost_mutations": "lost", "duplicated_mutations": "dup", "serving_p95_ms": "serving p95 ms",
+              "adapter_refresh_requests_per_tab_max": "adapter refreshes /tab",
+              "refresh_requests_per_tab_max": "all refreshes /tab"}
     for c in cols:
-        table.add_column(c.replace("_", " "), justify="left" if c in ("scenario", "adapter") else "right")
+        table.add_column(labels.get(c, c.replace("_", " ")), no_wrap=c == "scenario",
+                         justify="left" if c in ("scenario", "adapter", "verdict") else "right")
     for row in summary["rows"]:
-        table.add_row(*["-" if row[c] is None else str(row[c]) for c in cols])
-    console = Console(width=max(Console().width, 170))  # the matrix is wide; don't squeeze it
+        if row["adapter"] == "resilient":
+            missed = [tid for tid, t in row["targets"].items() if not t["met"]]
+            verdict = "met" if not missed else "missed: " + ", ".join(missed)
+        else:
+            c = row["control"]
+            verdict = ("control: no failure expected" if c["reproduced_runs"] is None
+                       else f"control: reproduced {c['reproduced_runs']}/{row['runs']}")
+        table.add_row(*[verdict if col == "verdict" else "-" if row.get(col) is None else str(row[col]) for col in cols])
+    console = Console(width=max(Console().width, 200))  # the matrix is wide; don't squeeze it
     console.print(table)
-    verdict = "met" if summary["targets_met"] else "NOT met"
-    console.print(f"resilient adapter targets: {verdict}")
-    for line in summary["failures"] + summary.get("errors", []):
+    console.print(f"resilient adapter targets: {'met' if summary['targets_met'] else 'NOT met'}; "
+                  f"stock control reproduces: {'yes' if summary['control_reproduces'] else 'NO'}")
+    for line in summary["failures"] + summary["control_failures"] + summary.get("errors", []):
         console.print(f"  - {line}")

@@ -7,8 +7,9 @@ import socket
 from pathlib import Path
 
 from ..errors import UsageError
-from ..pyodide_dist import DistError, build, is_fresh, project_root
+from ..pyodide_dist import DistError, build, is_bundle, is_fresh, project_root
 from ..webbuild import build_lab
+from .emulate import seconds_arg
 
 
 def register(sub) -> None:
@@ -17,11 +18,11 @@ def register(sub) -> None:
     p.add_argument("--port", type=int, default=5173, help="port for the lab page (default: 5173)")
     p.add_argument("--workos-port", type=int, default=8787, help="WorkOS emulator port (default: 8787; 0 = any)")
     p.add_argument("--convex-port", type=int, default=8765, help="Convex emulator port (default: 8765; 0 = any)")
-    p.add_argument("--access-token-ttl", type=float, default=60,
+    p.add_argument("--access-token-ttl", type=seconds_arg("--access-token-ttl", positive=True), default=60,
                    help="access token lifetime in seconds (default: 60, so refreshes are seen in minutes)")
     p.add_argument("--no-emulators", action="store_true", help="serve only the pages (for the recorder check pages)")
     p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host")
-    p.add_argument("--rebuild", action="store_true", help="rebuild the Pyodide distribution and the lab app first")
+    p.add_argument("--rebuild", action="store_true", help="rebuild the Pyodide distribution and the lab app first (in a checkout)")
     p.set_defaults(func=run)
 
 
@@ -55,10 +56,11 @@ def run(args) -> int:
     from ..lab import create_app
 
     root = project_root()
+    if args.rebuild and is_bundle(root):
+        raise UsageError("--rebuild works in an authtrace checkout; the installed package ships the lab app "
+                         "and the Pyodide distribution built")
     check_loopback(args.host, args.allow_remote)
     check_port(args.host, args.port)
-    if args.access_token_ttl <= 0:
-        raise UsageError("--access-token-ttl must be > 0 seconds")
     suite = None
     config: dict = {}
     if not args.no_emulators:

@@ -1,4 +1,8 @@
-"""``authtrace replay FILE``: re-run the refresh attempts of a recorded session in Chromium."""
+"""``authtrace replay FILE``: re-run the refresh attempts of a recorded session in Chromium.
+
+The command only: the plan is :mod:`authtrace.replay` (pure), the run in Chromium is
+:mod:`authtrace.host.replay`.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
+from ..terminal import json_safe, safe
+
+
+def _safe_print(*parts: Any) -> None:
+    sys.stdout.write(safe(" ".join(str(p) for p in parts)) + "\n")
 
 
 def register(sub) -> None:
@@ -23,6 +32,9 @@ def register(sub) -> None:
                         "(the bridge) or both (default: stock)")
     p.add_argument("--speed", type=float, default=10.0,
                    help="fast-forward quiet time N times; the 2 s around each fault stay exact (default 10)")
+    p.add_argument("--clock", default="real", choices=("real", "virtual"),
+                   help="real: quiet time fast-forwarded by --speed (default); virtual: the recording at its own "
+                        "pace on Chromium's virtual time, the emulators' clock in step (no page states yet)")
     p.add_argument("--repeat", type=int, default=1, help="replay N times per adapter and report whether every "
                                                          "run had the same outcome (default 1)")
     p.add_argument("--plan-out", type=Path, default=None, help="write the replay plan (JSON) here")
@@ -62,8 +74,11 @@ def run_replay(args) -> int:
     if args.plan_out is not None:
         if args.plan_out.resolve() == args.input.resolve():
             raise UsageError(f"--plan-out {args.plan_out} is the input file; choose another")
-        args.plan_out.parent.mkdir(parents=True, exist_ok=True)
-        args.plan_out.write_text(json.dumps(plan, indent=1) + "\n")
+        from ...redaction import redact
+        from ..jsonfile import output
+
+        with output(args.plan_out, force=True, inputs=(args.input,)) as f:  # redacted, like every output
+            f.write(json_safe(json.dumps(redact(plan).value, indent=1, ensure_ascii=False)) + "\n")
     out: dict[str, Any] = {"input": str(args.input), "plan": str(args.plan_out) if args.plan_out else None,
                            "recorded": plan.get("recorded"), "speed": args.speed,
                            "schedule": {k: sched[k] for k in ("recorded_ms", "replay_ms", "fast_forward",
@@ -90,7 +105,8 @@ def run_replay(args) -> int:
         for i in range(args.repeat):
             name = stem if args.repeat == 1 else f"{stem}.r{i + 1}"
             try:
-                runs.append(run(plan, adapter, args.speed, args.trace_dir / f"{name}.{adapter}.json", name=name))
+                runs.append(run(plan, adapter, args.speed, args.trace_dir / f"{name}.{adapter}.json", name=name,
+                                clock=args.clock))
             except (ReplayUnavailable, ScenarioError) as exc:
                 raise UsageError(f"replay could not run: {exc}") from None
         first = runs[0]
@@ -109,9 +125,13 @@ def run_replay(args) -> int:
 
 
 def _emit(args, out: dict[str, Any]) -> int:
+    from ...redaction import redact
+
+    out = redact(out).value  # the plan and the results are input-derived: redacted, printed safely
     if args.json:
-        sys.stdout.write(json.dumps(out) + "\n")
+        sys.stdout.write(json_safe(json.dumps(out, ensure_ascii=False)) + "\n")
         return 0
+    print = _safe_print  # every line below holds input-derived text
     rec = out.get("recorded") or {}
     print(f"{out['input']}: recorded failure: "
           f"{'split brain open at the end' if rec.get('split_brain_open_at_end') else 'no open split brain'}"

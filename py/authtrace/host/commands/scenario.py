@@ -19,6 +19,8 @@ def register(sub) -> None:
     r.add_argument("--seed", type=int, default=0, help="varies timings reproducibly (default: 0)")
     r.add_argument("--json", action="store_true", help="print one JSON object")
     r.add_argument("--trace-out", type=Path, default=None, help="where to write the recorded trace")
+    r.add_argument("--profile", choices=["full", "ci"], default="full",
+                   help="ci: a long scenario in its shortened profile (default: full)")
     r.set_defaults(func=run_one)
 
 
@@ -27,7 +29,7 @@ def run_list(args) -> int:
 
     width = max(len(n) for n in SCENARIOS)
     for name, s in SCENARIOS.items():
-        print(f"{name:{width}}  {s.summary}")
+        print(f"{name:{width}}  {s.summary} (~{s.minutes:g} min)")
     return 0
 
 
@@ -43,7 +45,7 @@ def run_one(args) -> int:
     if args.trace_out is not None and args.trace_out.exists():
         raise UsageError(f"{args.trace_out} exists; choose another --trace-out")
     try:
-        result = run(args.name, args.adapter, args.seed, args.trace_out)
+        result = run(args.name, args.adapter, args.seed, args.trace_out, profile=args.profile)
     except ScenarioError as exc:
         raise UsageError(f"scenario {args.name} could not run: {exc}") from None
     if args.json:

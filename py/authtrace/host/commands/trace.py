@@ -1,15 +1,23 @@
-"""``authtrace trace redact IN -o OUT``: redact a trace or any JSON of captured events."""
+"""``authtrace trace redact IN -o OUT``: redact a trace, a HAR or any JSON of captured events.
+
+The file is streamed (:mod:`authtrace.host.redactfile`): memory stays a small
+multiple of the largest single entry, not of the file. OUT is written through
+a temporary file next to it and never replaces IN, a non-regular file, or an
+existing file without ``--force`` (:func:`authtrace.host.jsonfile.output`).
+"""
 
 from __future__ import annotations
 
-import json
-import os
+import sys
 from pathlib import Path
 
 from ...redaction import Redactor
-from ...trace import FORMAT, Trace, TraceFormatError
+from ...trace import TraceFormatError
 from ..errors import UsageError
-from ..jsonfile import read_json
+from ..jsonfile import open_input, output
+from ..jsonstream import BadJson
+from ..redactfile import Restart, redact_stream
+from ..terminal import one_line
 
 
 def register(sub) -> None:
@@ -18,36 +26,41 @@ def register(sub) -> None:
     red = tsub.add_parser(
         "redact",
         help="replace tokens, codes and cookies in a trace (or any JSON/HAR of captured events) by fingerprints",
+        description="Redact a trace, a HAR or any JSON: every secret becomes a fingerprint (docs/redaction.md).",
     )
     red.add_argument("input", metavar="IN", type=Path)
-    red.add_argument("-o", "--output", metavar="OUT", type=Path, required=True)
+    red.add_argument("-o", "--output", metavar="OUT", required=True,
+                     help="the redacted copy; - for standard output")
     red.add_argument("--force", action="store_true", help="overwrite OUT if it exists (never IN)")
+    add_redaction_options(red)
     red.set_defaults(func=run_redact)
 
 
+def add_redaction_options(parser) -> None:
+    parser.add_argument("--allow-field", action="append", default=[], metavar="NAME",
+                        help="a field whose values are not secret (skips the entropy fallback); repeatable")
+    parser.add_argument("--secret-field", action="append", default=[], metavar="NAME",
+                        help="a field whose values are always secret; repeatable")
+
+
+def redactor_from(args) -> Redactor:
+    return Redactor(allow_fields=args.allow_field, secret_fields=args.secret_field)
+
+
 def run_redact(args) -> int:
-    src: Path = args.input
-    dst: Path = args.output
-    if dst.exists() and src.exists() and os.path.samefile(src, dst):
-        raise UsageError(f"refusing to overwrite the input {src}; choose another -o")
-    if dst.exists() and not args.force:
-        raise UsageError(f"{dst} exists; pass --force to overwrite it")
-    obj = read_json(src)
-    if isinstance(obj, dict) and "format" in obj:
-        try:
-            out = Trace.from_json(obj).redacted().to_json()
-        except TraceFormatError as exc:
-            raise UsageError(f"{src}: {exc}") from None
-        kind = f"{FORMAT} trace, {len(out['events'])} events"
-    else:
-        r = Redactor()
-        out = r.value(obj)
-        if isinstance(out, dict) and r.jwt:
-            out["_authtrace_jwt"] = r.jwt
-        kind = "JSON document"
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dst.with_name(dst.name + ".tmp")
-    tmp.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    tmp.replace(dst)
-    print(f"redacted {kind}: {src} -> {dst}")
+    try:
+        kind = _redact(args, trace=False)
+    except Restart:  # the root object has "format": redact it as a trace, from the start
+        kind = _redact(args, trace=True)
+    dst = "standard output" if args.output == "-" else args.output
+    print(one_line(f"redacted {kind}: {args.input} -> {dst}"), file=sys.stderr if args.output == "-" else sys.stdout)
     return 0
+
+
+def _redact(args, trace: bool) -> str:
+    src: Path = args.input
+    with open_input(src) as f, output(args.output, force=args.force, inputs=(src,)) as out:
+        try:
+            return redact_stream(f, out, redactor_from(args), trace=trace)
+        except (BadJson, TraceFormatError) as exc:
+            raise UsageError(f"{src}: {exc}") from None

@@ -1,0 +1,1 @@
+"""Mutation testing of the pure core (``python -m tools.mutation``); see docs/testing.md."""
