@@ -114,8 +114,7 @@ def test_a_console_exception_leaves_the_app_and_the_recorder_working(lab_url, se
 def signed_in(driver, lab_url, adapter):
     driver.get(f"{lab_url}/?adapter={adapter}")
     wait_for(driver, "return !!document.getElementById('sign-in') || !!(globalThis.__labState && globalThis.__labState.authkitUser)", 30)
-    if driver.execute_script("return !!document.getElementById('sign-in')"):
-        driver.find_element(By.ID, "sign-in").click()
+    driver.execute_script("const b = document.getElementById('sign-in'); if (b) b.click()")  # (one step: no race)
     wait_for(driver, "return !!(globalThis.__labState && globalThis.__labState.convexAuthenticated)", 40)
     wait_for(driver, "return !!(window.authtrace && window.authtrace.panel)", 60)
 

@@ -25,8 +25,7 @@ PANEL = "return !!(window.authtrace && window.authtrace.panel && document.getEle
 def signed_in_with_panel(driver, lab_url):
     driver.get(lab_url + "/?adapter=stock")
     wait_for(driver, "return !!document.getElementById('sign-in') || !!(globalThis.__labState && globalThis.__labState.authkitUser)", 30)
-    if driver.execute_script("return !!document.getElementById('sign-in')"):
-        driver.find_element(By.ID, "sign-in").click()
+    driver.execute_script("const b = document.getElementById('sign-in'); if (b) b.click()")  # (one step: no race)
     wait_for(driver, "return !!(globalThis.__labState && globalThis.__labState.convexAuthenticated)", 40)
     wait_for(driver, PANEL, 60)
 

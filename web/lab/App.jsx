@@ -19,7 +19,7 @@ export function App({ adapter, devMode }) {
   // Hooks for the scenario driver: what a user's other code would call.
   globalThis.__labAuthkit = { getAccessToken, signOut, signIn };
   useEffect(() => {
-    globalThis.__labState = { authkitUser: !!user, convexAuthenticated: isAuthenticated, convexLoading: isLoading,
+    globalThis.__labState = { authkitUser: !!user, authkitLoading, convexAuthenticated: isAuthenticated, convexLoading: isLoading,
       whoami: me === undefined ? "loading" : me ? me.subject : null, messages: messages ? messages.length : null,
       mounted: true };
   });
@@ -54,7 +54,8 @@ export function App({ adapter, devMode }) {
         {user && !isLoading && !isAuthenticated ? <p id="split-brain" role="alert">Split brain: AuthKit has a user, Convex is not authenticated.</p> : null}
       </section>
       <section>
-        {user ? <button id="sign-out" onClick={() => signOut({ navigate: false })}>Sign out</button>
+        {/* no Sign in while AuthKit restores a session: a click then would race the restore */}
+        {authkitLoading ? null : user ? <button id="sign-out" onClick={() => signOut({ navigate: false })}>Sign out</button>
           : <button id="sign-in" onClick={() => signIn()}>Sign in</button>}
       </section>
       <section>
