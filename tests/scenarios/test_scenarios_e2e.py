@@ -18,6 +18,7 @@ from authtrace import Trace
 from authtrace.diagnosis import diagnose
 from authtrace.host.scenarios import fleet
 from authtrace.host.scenarios.catalog import SCENARIOS
+from authtrace.host.scenarios.runner import FIELDS
 from authtrace.host.scenarios.targets import OUTAGE_REQUESTS
 
 from .conftest import CI_SEEDS, ci_run
@@ -201,6 +202,7 @@ STOCK_RUNS = [(name, seed) for name in SCENARIOS for seed in CI_SEEDS.get(name, 
 def test_scenario_reproduces_with_stock_adapter(ci_matrix, name, seed):
     result = ci_run(ci_matrix, name, "stock", seed)
     assert result["scenario"] == name and result["adapter"] == "stock"
+    assert set(result) - {"wall_s", "boot_wait_s", "cpu_s"} == set(FIELDS)  # (the app runs' too: tests/harness)
     assert result["trace_secrets_found"] == 0
     CHECKS[name](result)
     if name in CAUSES:

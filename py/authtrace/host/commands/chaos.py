@@ -1,4 +1,5 @@
-"""``authtrace chaos [--seeds N] [--scenarios ...] [--concurrency N] [--json]``: the chaos matrix."""
+"""``authtrace chaos [--seeds N] [--scenarios ...] [--concurrency N] [--json]``: the chaos matrix, in the
+lab or against your app (``--app-url URL`` / ``--app-cmd CMD``: its runs are judged on the bridge's targets)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,15 @@ import json
 import sys
 
 from ..errors import UsageError
+from . import app_options
 
 
 def register(sub) -> None:
     p = sub.add_parser("chaos", help="run every scenario for both adapters and N seeds; print the matrix")
     p.add_argument("--seeds", type=int, default=5, help="seeds per scenario and adapter (default: 5)")
     p.add_argument("--scenarios", nargs="+", metavar="NAME", help="only these scenarios (default: all)")
-    p.add_argument("--adapters", nargs="+", default=["stock", "resilient"], metavar="ADAPTER")
+    p.add_argument("--adapters", nargs="+", default=None, metavar="ADAPTER",
+                   help="stock and/or resilient (default: both); the lab's choice: your app brings its own")
     p.add_argument("--concurrency", type=int, default=1, metavar="N",
                    help="runs side by side, each with its own emulators, lab server and Chromium (default: 1)")
     p.add_argument("--boot-slots", type=int, default=1, metavar="N",
@@ -23,6 +26,7 @@ def register(sub) -> None:
     p.add_argument("--profile", choices=["full", "ci"], default="full",
                    help="ci: the long scenarios in their shortened profile (default: full)")
     p.add_argument("--json", action="store_true", help="print the runs (the scenario runner's objects) and a summary")
+    app_options.add(p)
     p.set_defaults(func=run_cmd)
 
 
@@ -38,7 +42,14 @@ def run_cmd(args) -> int:
     unknown = [n for n in (args.scenarios or []) if n not in SCENARIOS]
     if unknown:
         raise UsageError(f"unknown scenario(s): {', '.join(unknown)}; `authtrace scenario list` shows them")
-    bad = [a for a in args.adapters if a not in ADAPTERS]
+    on_app = app_options.wanted(args)
+    if on_app and args.adapters is not None:
+        raise UsageError("--adapters picks the lab's adapters; your app (--app-url/--app-cmd) brings its own")
+    if on_app and args.concurrency != 1:
+        raise UsageError("against your app the runs go one after the other (one dev server, one Convex emulator): "
+                         "leave out --concurrency")
+    adapters = args.adapters or list(ADAPTERS)
+    bad = [a for a in adapters if a not in ADAPTERS]
     if bad:
         raise UsageError(f"unknown adapter(s): {', '.join(bad)}; use {' or '.join(ADAPTERS)}")
 
@@ -48,8 +59,23 @@ def run_cmd(args) -> int:
         print(f"  {r['scenario']:32} {r['adapter']:9} seed {r['seed']}: {status}  [{r.get('wall_s')} s]",
               file=sys.stderr, flush=True)
 
-    out = run_matrix(args.seeds, args.scenarios, args.adapters, progress, concurrency=args.concurrency,
-                     profile=args.profile, boot_slots=args.boot_slots, reuse=not args.fresh_browsers)
+    if on_app:
+        from ..scenarios.app import APP_SCENARIOS, NOT_ON_APPS, run_app_matrix
+
+        refused = [f"{n} ({NOT_ON_APPS[n]})" for n in (args.scenarios or []) if n in NOT_ON_APPS]
+        if refused:
+            raise UsageError("these do not run against your app: " + "; ".join(refused))
+        from ..scenarios.context import ScenarioError
+
+        try:
+            with app_options.station(args) as station:
+                out = run_app_matrix(args.seeds, list(args.scenarios or APP_SCENARIOS), station, progress,
+                                     profile=args.profile)
+        except ScenarioError as exc:
+            raise UsageError(f"your app could not be run: {exc}") from None
+    else:
+        out = run_matrix(args.seeds, args.scenarios, adapters, progress, concurrency=args.concurrency,
+                         profile=args.profile, boot_slots=args.boot_slots, reuse=not args.fresh_browsers)
     if args.json:
         print(json.dumps(out))
     else:
@@ -74,7 +100,7 @@ def _table(summary) -> None:
         table.add_column(labels.get(c, c.replace("_", " ")), no_wrap=c == "scenario",
                          justify="left" if c in ("scenario", "adapter", "verdict") else "right")
     for row in summary["rows"]:
-        if row["adapter"] == "resilient":
+        if row["adapter"] in ("resilient", "app"):
             missed = [tid for tid, t in row["targets"].items() if not t["met"]]
             verdict = "met" if not missed else "missed: " + ", ".join(missed)
         else:

@@ -24,9 +24,9 @@ class Browser:
     def user_agent(self) -> str:
         return self.driver.execute_script("return navigator.userAgent")
 
-    def new_window(self) -> str:
-        """A new blank tab, in front; its handle (the DevTools target id)."""
-        self.driver.switch_to.new_window("tab")
+    def new_window(self, kind: str = "tab") -> str:
+        """A new blank tab (or a window of its own), in front; its handle (the DevTools target id)."""
+        self.driver.switch_to.new_window(kind)
         return self.driver.current_window_handle
 
     def close_window(self, handle: str) -> None:

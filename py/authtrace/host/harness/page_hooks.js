@@ -13,7 +13,10 @@
 //    `isAuthenticated`, `isRefreshing`). They become the same `authkit/user` and
 //    `convex/auth-change` observations as the opt-in wrappers of
 //    `authtrace/recorder` make, so a split brain is judged from what the app
-//    shows, with no change to the app.
+//    shows, with no change to the app. The same values are kept in
+//    `__authtrace.app` (`state`, `authkit`, `convex`: the app's ConvexReactClient)
+//    for `authtrace scenario run --app-url`, whose driver samples the tab as it
+//    samples the lab and asks the app's AuthKit for a forced refresh or a sign-out.
 (function () {
   "use strict";
   var g = globalThis;
@@ -74,17 +77,31 @@
     return v && typeof v === "object" && "isAuthenticated" in v && "isLoading" in v && "isRefreshing" in v;
   }
 
+  function clientValue(v) {  // ConvexProvider's value: the ConvexReactClient
+    return v && typeof v === "object" && typeof v.connectionState === "function" && typeof v.watchQuery === "function";
+  }
+
+  var app = at.app = { state: null, authkit: null, convex: null };
+
   function commit(root) {
-    var authkit = null, convex = null, stack = [root && root.current], seen = 0;
-    while (stack.length && seen < LIMIT && !(authkit && convex)) {
+    var authkit = null, convex = null, client = null, stack = [root && root.current], seen = 0;
+    while (stack.length && seen < LIMIT && !(authkit && convex && client)) {
       var f = stack.pop();
       if (!f) continue;
       seen++;
       var v = f.memoizedProps && f.memoizedProps.value;
       if (!authkit && authkitValue(v)) authkit = v;
       else if (!convex && convexValue(v)) convex = v;
+      else if (!client && clientValue(v)) client = v;
       if (f.sibling) stack.push(f.sibling);
       if (f.child) stack.push(f.child);
+    }
+    if (authkit) app.authkit = authkit;
+    if (client) app.convex = client;
+    if (authkit || convex) {
+      app.state = { authkitUser: !!(authkit && authkit.user), authkitLoading: !!(authkit && authkit.isLoading),
+                    convexAuthenticated: convex ? !!convex.isAuthenticated : null,
+                    convexLoading: convex ? !!convex.isLoading : null, mounted: !!convex };
     }
     if (authkit) {
       var user = authkit.user || null;

@@ -71,10 +71,11 @@ class Harness:
         self.marks.append((round((time.monotonic() - self.t0) * 1000, 1), label))
 
     # -- tabs --------------------------------------------------------------------------------------
-    def open(self, path: str = "/") -> AppTab:
-        """A new tab of the app at ``path``, in front, recorded from its first moment."""
+    def open(self, path: str = "/", *, kind: str = "tab", scripts: tuple[str, ...] = ()) -> AppTab:
+        """A new tab of the app at ``path`` (``kind="window"``: in a window of its own), in
+        front, recorded from its first moment; ``scripts`` run before the page's too."""
         browser = self.browser
-        handle = browser.new_window()
+        handle = browser.new_window(kind)
         session = browser.devtools.attach(handle)
         label = f"tab-{len(self.tabs) + 1}"
         self.recording.tab(label)
@@ -87,7 +88,8 @@ class Harness:
         browser.devtools.send("Runtime.enable", session=session)
         browser.devtools.send("Runtime.addBinding", {"name": BINDING}, session=session)
         browser.devtools.send("Page.enable", session=session)
-        browser.devtools.send("Page.addScriptToEvaluateOnNewDocument", {"source": self._script}, session=session)
+        for source in (self._script, *scripts):
+            browser.devtools.send("Page.addScriptToEvaluateOnNewDocument", {"source": source}, session=session)
         tab = AppTab(self, handle, label, session)
         if self.clock.offset:
             tab.set_clock(self.clock.offset)

@@ -37,10 +37,15 @@ def longest_split_brain(result: dict[str, Any]) -> float:
     return float(result.get("split_brain_longest_ms", result["split_brain_ms"]))
 
 
+# Judged on the bridge's targets: the bridge, and your app (authtrace chaos --app-url):
+# whatever adapter it brings must hold what the bridge holds.
+JUDGED_ON_TARGETS = ("resilient", "app")
+
+
 def judge(result: dict[str, Any]) -> dict[str, Any]:
-    """One run's verdicts: per target for the resilient adapter, the control for stock."""
+    """One run's verdicts: per target for the resilient adapter (and an app), the control for stock."""
     name = result["scenario"]
-    if result["adapter"] == "resilient":
+    if result["adapter"] in JUDGED_ON_TARGETS:
         out = {}
         for t in targets_for(name):
             value, met = t.check(result)
@@ -71,7 +76,7 @@ def _row(name: str, adapter: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
         row[key] = max(values) if values else None
     row["bridge_states_at_end"] = sorted({str(r.get("bridge_state_at_end")) for r in runs}) if adapter == "resilient" else None
     verdicts = [judge(r) for r in runs]
-    if adapter == "resilient":
+    if adapter in JUDGED_ON_TARGETS:
         row["targets"] = {}
         for t in targets_for(name):
             row["targets"][t.id] = {"text": t.text, "met": all(v["targets"][t.id]["met"] for v in verdicts),
@@ -97,7 +102,7 @@ def summarize(results: list[dict[str, Any]]) -> dict[str, Any]:
     for row in rows:
         where = row["scenario"]
         entry = scenarios.setdefault(where, {"targets_met": None, "control_reproduced": None})
-        if row["adapter"] == "resilient":
+        if row["adapter"] in JUDGED_ON_TARGETS:
             missed = [(tid, t) for tid, t in row["targets"].items() if not t["met"]]
             for tid, t in row["targets"].items():
                 targets[tid] = targets.get(tid, True) and t["met"]
@@ -127,11 +132,17 @@ def run_matrix(seeds: int, scenarios: Iterable[str] | None = None, adapters: Ite
     jobs = jobs if jobs is not None else matrix_jobs(seeds, scenarios, adapters)
     results = run_jobs(jobs, concurrency=concurrency, profile=profile, boot_slots=boot_slots,
                        trace_dir=trace_dir, reuse=reuse, progress=progress)
+    return finish(results, time.monotonic() - started, concurrency=concurrency, profile=profile, reuse=reuse)
+
+
+def finish(results: list[dict[str, Any]], wall_s: float, *, concurrency: int, profile: str,
+           reuse: bool) -> dict[str, Any]:
+    """The runs and their summary, as ``authtrace chaos --json`` prints them."""
     summary = summarize([r for r in results if "error" not in r])
     summary["errors"] = [f"{r['scenario']}/{r['adapter']}/seed {r['seed']}: {r['error']}" for r in results if "error" in r]
     if summary["errors"]:
         summary["targets_met"] = False
-    summary["wall_s"] = round(time.monotonic() - started, 1)
+    summary["wall_s"] = round(wall_s, 1)
     summary["concurrency"] = concurrency
     summary["profile"] = profile
     summary["reused_browsers"] = reuse

@@ -15,7 +15,7 @@ from typing import Any
 from ..cdp import CDP
 from ..chromium import wait_js
 from .metrics import Sample
-from .page import HARNESS, SAMPLE
+from .page import AUTHKIT, HARNESS, SAMPLE
 
 # Side by side on a busy 2-core machine a tab can take longer than CDP's default 10 s
 # to answer a command (attaching to a new tab, freezing one); the story does not depend on it.
@@ -155,6 +155,15 @@ class Context:
 
     def page(self, handle: str, expression: str):
         return self.cdp.evaluate(handle, expression)
+
+    def force_refresh(self, handle: str | None = None) -> None:
+        """The tab's AuthKit refreshes now (``getAccessToken({forceRefresh: true})``), as the
+        app's own code would; not awaited."""
+        self.page(handle or self.main, f"{AUTHKIT} && {AUTHKIT}.getAccessToken({{forceRefresh: true}}).catch(() => {{}})")
+
+    def sign_out(self, handle: str | None = None) -> None:
+        """The user signs out in that tab (AuthKit's ``signOut``, without navigating away)."""
+        self.page(handle or self.main, f"{AUTHKIT} && {AUTHKIT}.signOut({{navigate: false}})")
 
     # -- tabs, visibility, lifecycle, network -----------------------------------------------
     def hide(self) -> str:
@@ -311,6 +320,21 @@ class Context:
 
         self._sampler = threading.Thread(target=loop, name="lab-sampler", daemon=True)
         self._sampler.start()
+
+    def export_trace(self) -> str:
+        """The recorder's trace of all tabs. A sign-out may have reloaded the page just now
+        (the bridge's reloadOnSignOut): then its recorder is booting again; wait for it."""
+        expression = "globalThis.authtrace && globalThis.authtrace.ready && globalThis.authtrace.exportTrace()"
+        for attempt in range(2):
+            raw = self.page(self.main, expression)
+            if raw:
+                return raw
+            if attempt == 0:
+                try:
+                    self.wait_js("return !!(globalThis.authtrace && globalThis.authtrace.ready)", 60, "")
+                except ScenarioError:
+                    break
+        raise ScenarioError("the recorder in the lab tab did not export a trace")
 
     def close(self) -> None:
         """End the run's hold on the browser (the sampler, the CDP connection); the browser

@@ -166,8 +166,7 @@ def multi_tab_resume(ctx: Context) -> None:
     tabs = [ctx.main, ctx.lab_window(), ctx.lab_window()]
     for h in tabs[1:]:
         ctx.switch(h)
-        ctx.wait_js("return !!(globalThis.__labState && globalThis.__labState.convexAuthenticated)", 30,
-                    "a second lab window did not authenticate Convex")
+        ctx.wait_for(lambda h=h: ctx.state(h).get("convexAuthenticated"), 30, "a second window did not authenticate Convex")
     ctx.switch(ctx.main)
     ctx.wait(1)
     ctx.minimize(tabs)

@@ -7,7 +7,9 @@ requests in flight, and it can make ``navigator.onLine`` lie. The lie is simulat
 the getter reads ``false`` and an ``offline`` event is dispatched while every
 request still works, which is what a wrong ``navigator.onLine`` looks like to an app.
 
-``SAMPLE`` reads one tab's live state for the sampler (``metrics.Sample``).
+``SAMPLE`` reads one tab's live state for the sampler (``metrics.Sample``), in the lab or
+in an unmodified app under ``authtrace scenario run --app-url`` (``AUTHKIT`` is that tab's
+AuthKit, for a forced refresh or a sign-out).
 """
 
 HARNESS = r"""(() => {
@@ -53,10 +55,16 @@ HARNESS = r"""(() => {
   };
 })();"""
 
+# The lab's state, or an unmodified app's as the harness's hooks read it from its React
+# tree (harness/page_hooks.js: ``__authtrace.app``).
+APP = "(globalThis.__authtrace && globalThis.__authtrace.app)"
+AUTHKIT = f"(globalThis.__labAuthkit || ({APP} && {APP}.authkit))"
+
 SAMPLE = """(() => {
-  const s = globalThis.__labState;
+  const app = globalThis.__authtrace && globalThis.__authtrace.app;
+  const s = globalThis.__labState || (app && app.state);
   if (!s) return null;
-  const c = globalThis.__lab && globalThis.__lab.convex;
+  const c = (globalThis.__lab && globalThis.__lab.convex) || (app && app.convex);
   let socket = null, paused = null, cs = null, bridge = null;
   try { socket = c.sync.webSocketManager.socketState(); paused = c.sync.webSocketManager.socket.paused ?? null; cs = c.connectionState(); } catch (e) {}
   try { bridge = globalThis.__labBridge ? globalThis.__labBridge.state() : null; } catch (e) {}

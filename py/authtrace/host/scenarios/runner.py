@@ -31,6 +31,20 @@ from .station import Station
 ADAPTERS = ("stock", "resilient")
 PROFILES = ("full", "ci")
 
+# The fields of one run's JSON (``authtrace scenario run --json``), in the lab and against
+# an app (app.py); chaos adds its timings (wall_s, boot_wait_s, cpu_s).
+FIELDS = (
+    "scenario", "adapter", "seed", "split_brain_ms", "split_brain_open", "split_brain_longest_ms", "wedged",
+    "lost_mutations", "duplicated_mutations", "recovered_ms", "serving_ms", "authkit_user_at_end",
+    "convex_authenticated_at_end", "trace_secrets_found", "tabs",
+    "window_s", "refresh_requests_per_tab_max", "adapter_refresh_requests_per_tab_max", "authkit_calls_per_tab_max",
+    "authkit_calls_outstanding_max", "token_wait_longest_ms", "rotations", "refresh_tokens_reused",
+    "refresh_tokens_replayed", "invalid_grants",
+    "console_errors", "console_errors_convex", "console_warnings", "console_heads", "authkit_calls_after_unmount",
+    "bridge_state_at_end", "bridge_events",
+    "params", "duration_s", "trace", "profile",
+)
+
 
 def default_trace_path(name: str, adapter: str, seed: int) -> Path:
     return Path(".authtrace") / "traces" / f"{name}.{adapter}.seed{seed}.json"
@@ -120,22 +134,6 @@ def _final(ctx: Context) -> list[dict[str, Any]]:
     return out
 
 
-def _export(ctx: Context) -> str:
-    """The recorder's trace of all tabs. A sign-out may have reloaded the page just now
-    (the bridge's reloadOnSignOut): then its recorder is booting again; wait for it."""
-    expression = "globalThis.authtrace && globalThis.authtrace.ready && globalThis.authtrace.exportTrace()"
-    for attempt in range(2):
-        raw = ctx.page(ctx.main, expression)
-        if raw:
-            return raw
-        if attempt == 0:
-            try:
-                ctx.wait_js("return !!(globalThis.authtrace && globalThis.authtrace.ready)", 60, "")
-            except ScenarioError:
-                break
-    raise ScenarioError("the recorder in the lab tab did not export a trace")
-
-
 def _collect(ctx: Context, name: str, adapter: str, seed: int, started: float, suite: EmulatorSuite) -> dict[str, Any]:
     driver = ctx.driver
     if driver.current_window_handle != ctx.main:
@@ -147,7 +145,7 @@ def _collect(ctx: Context, name: str, adapter: str, seed: int, started: float, s
     tabs = [ctx.tab_samples[h] for h in ctx.tab_samples] or [ctx.samples]
     per_tab = [compute(samples, [], [], ctx.fault_end_ms) for samples in tabs]
     metrics = compute(ctx.samples, sent, stored, ctx.fault_end_ms, failed)
-    raw = _export(ctx)
+    raw = ctx.export_trace()
     trace = json.loads(raw)
     leaked = _leaks(raw, suite.workos.minted_secrets())
     server_events = suite.events.list()
