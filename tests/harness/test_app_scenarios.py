@@ -23,6 +23,8 @@ from .test_example_app import JWT, linked_app
 pytestmark = [needs_node, pytest.mark.skipif(shutil.which("npm") is None, reason="needs npm")]
 
 APP_CMD = "npm run dev -- --port {port} --strictPort"
+# The example's user adds a number (its mutation) where a story's user acts.
+ADD = "Array.from(document.querySelectorAll('button')).find(b => /^add/i.test(b.textContent.trim())).click()"
 
 
 def authtrace(app, *args, timeout=600):
@@ -37,7 +39,7 @@ def app(tmp_path_factory):
 
 def test_the_stock_adapter_in_your_app_ends_hidden_tab_resume_typeerror_in_a_split_brain(app):
     proc = authtrace(app, "scenario", "run", "hidden-tab-resume-typeerror", "--app-cmd", APP_CMD,
-                     "--convex-functions", "convex", "--trace-out", "stock.json", "--json")
+                     "--convex-functions", "convex", "--app-action", ADD, "--trace-out", "stock.json", "--json")
     assert proc.returncode == 0, proc.stderr[-3000:]
     r = json.loads(proc.stdout)
     assert set(r) == set(FIELDS)
@@ -52,6 +54,11 @@ def test_the_stock_adapter_in_your_app_ends_hidden_tab_resume_typeerror_in_a_spl
     kinds = {(e["kind"], e["type"]) for e in trace["events"]}
     # the failure chain, recorded from the unmodified app
     assert {("convex", "AuthError"), ("convex", "auth-change"), ("authkit", "user")} <= kinds, sorted(kinds)
+    # the user acted before the tab was hidden: the app's mutation reached Convex
+    assert [label for _, label in trace["meta"]["marks"] if label.startswith("user acts: before-hide")] == \
+        ["user acts: before-hide (--app-action)"]
+    assert any(e["type"] == "Mutation" and e["payload"]["udf_path"] == "myFunctions:addNumber"
+               for e in trace["events"] if e["kind"] == "convex")
 
 
 def test_the_bridge_in_your_app_holds_the_targets_in_the_chaos_matrix(app):
@@ -68,6 +75,10 @@ def test_the_bridge_in_your_app_holds_the_targets_in_the_chaos_matrix(app):
     hidden, sleep = runs
     assert hidden["split_brain_ms"] <= 1_000 and hidden["convex_authenticated_at_end"] and hidden["authkit_user_at_end"]
     assert not sleep["authkit_user_at_end"] and not sleep["convex_authenticated_at_end"]  # the session really ended
+    # Each run starts signed out: the first run's refresh token was forgotten with its storage.
+    exchanges = [e["payload"].get("grant_type") for e in json.loads((app / sleep["trace"]).read_text())["events"]
+                 if e["kind"] == "fetch" and e["type"] == "request" and e["payload"].get("auth")]
+    assert exchanges[0] == "authorization_code", exchanges
     summary = out["summary"]
     assert summary["errors"] == [] and summary["targets_met"], summary["failures"]
     assert {row["adapter"] for row in summary["rows"]} == {"app"} and all("targets" in row for row in summary["rows"])

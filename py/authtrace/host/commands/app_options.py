@@ -25,6 +25,10 @@ def add(parser) -> None:
                             "and VITE_WORKOS_REDIRECT_URI pointing at the emulators")
     g.add_argument("--app-env", action="append", default=[], metavar="NAME=VALUE",
                    help="more environment for --app-cmd's dev server (repeatable)")
+    g.add_argument("--app-action", metavar="JS",
+                   help="what your app's user does where a story's user acts (the lab sends a message): a JavaScript "
+                        "expression run in the tab, e.g. \"document.querySelector('#add').click()\"; Convex notices "
+                        "an expired token only when the client sends it something (default: nothing)")
     g.add_argument("--convex-functions", metavar="DIR", help="serve your app's own Convex functions from DIR (its convex/)")
     g.add_argument("--convex-port", type=int, metavar="N",
                    help=f"the Convex emulator's port (default: {DEFAULT_CONVEX_PORT} with --app-url, any free one with --app-cmd)")
@@ -38,7 +42,8 @@ def wanted(args) -> bool:
     """Whether the command runs against an app; app options without one are refused."""
     if args.app_url or args.app_cmd:
         return True
-    stray = [flag for flag, value in (("--app-env", args.app_env), ("--convex-functions", args.convex_functions),
+    stray = [flag for flag, value in (("--app-env", args.app_env), ("--app-action", args.app_action),
+                                      ("--convex-functions", args.convex_functions),
                                       ("--convex-port", args.convex_port)) if value]
     if stray:
         raise UsageError(f"{', '.join(stray)} {'needs' if len(stray) == 1 else 'need'} --app-url or --app-cmd")
@@ -69,4 +74,5 @@ def station(args):
     if not 0 <= port <= 65535:
         raise UsageError(f"--convex-port {port}: not a port")
     return AppStation(app_url=args.app_url, app_cmd=args.app_cmd, app_env=env, convex_functions=args.convex_functions,
-                      convex_port=port, client_id=args.client_id, redirect_path=args.redirect_path)
+                      convex_port=port, client_id=args.client_id, redirect_path=args.redirect_path,
+                      action=args.app_action)

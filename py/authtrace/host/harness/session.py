@@ -51,6 +51,7 @@ class Harness:
         self.t0 = time.monotonic()
         self._script = injected_script()
         browser.origins.add(self.origin)
+        browser.forget()
         self.recording = Recording(self.origin, browser.user_agent)
         self._reset(defaults, settings or {})
 

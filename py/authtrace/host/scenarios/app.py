@@ -12,9 +12,12 @@ lab's :class:`~.context.Context` with three things changed:
   app's own AuthKit;
 - sign-in clicks the app's own "Sign in" button (the emulator's authorize page signs the
   test user in);
-- the lab's message form is not there: a story's "the user sends a message" is a mark in
-  the trace (the app's own mutations are the app's tests' business), and the trace comes
-  from the harness's recording, not from an in-page recorder.
+- the lab's message form is not there: where a story's user sends a message, the app's
+  user does what ``--app-action`` says (a JavaScript expression run in the tab, such as a
+  click on a button that calls a mutation), or nothing; it is a mark in the trace either
+  way. Several chains need that action: Convex notices an expired token only when the
+  client sends it something. The trace comes from the harness's recording, not from an
+  in-page recorder.
 
 :class:`AppStation` keeps what the runs share up for all of them: the emulators (WorkOS
 standing in for ``https://api.workos.com``), the app's dev server and Chromium; each run
@@ -58,6 +61,7 @@ def check_supported(name: str) -> None:
 @dataclass
 class AppContext(Context):
     harness: Any = None  # harness.session.Harness: this run's emulators reset, its tabs, the recording
+    action: str | None = None  # JavaScript: what the app's user does where the lab's sends a message
     app_tabs: dict[str, AppTab] = field(default_factory=dict)
 
     def _load_lab(self, kind: str = "tab") -> str:
@@ -88,7 +92,15 @@ class AppContext(Context):
         return handle
 
     def send_message(self, body: str, handle: str | None = None) -> None:
-        self.mark(f"user acts: {body} (the lab's message; not sent to your app)")
+        if not self.action:
+            self.mark(f"user acts: {body} (no --app-action: nothing done)")
+            return
+        try:
+            self.page(handle or self.main, self.action)
+        except Exception as exc:  # the app's own code threw: the story goes on, the trace says so
+            self.mark(f"user acts: {body} (--app-action failed: {str(exc)[:120]})")
+            return
+        self.mark(f"user acts: {body} (--app-action)")
 
     def unmount_provider(self) -> None:
         raise ScenarioError(NOT_ON_APPS["unmount-during-retry"])
@@ -106,7 +118,7 @@ class AppStation:
 
     def __init__(self, *, app_url: str | None = None, app_cmd: str | None = None, app_env: dict[str, str] | None = None,
                  convex_functions: str | None = None, convex_port: int = 0, client_id: str = "client_local",
-                 redirect_path: str = "/callback") -> None:
+                 redirect_path: str = "/callback", action: str | None = None) -> None:
         if bool(app_url) == bool(app_cmd):
             raise ValueError("give the app's URL or the command that starts it, not both")
         self.app_url = app_url.rstrip("/") if app_url else None
@@ -116,6 +128,7 @@ class AppStation:
         self.convex_port = convex_port
         self.client_id = client_id
         self.redirect_path = redirect_path
+        self.action = action
         self.suite = self.browser = self.server = self.clock = None
         self.defaults: dict[str, Any] = {}
 
@@ -182,7 +195,7 @@ def run_on_app(name: str, station: AppStation, seed: int = 0, trace_out: Path | 
     scenario = SCENARIOS[name]
     harness = station.harness(scenario.emulator)
     ctx = AppContext(station.browser.driver, station.suite, station.app_url, seed, adapter=APP_ADAPTER,
-                     profile=profile, harness=harness)
+                     profile=profile, harness=harness, action=station.action)
     try:
         started = time.time()
         try:

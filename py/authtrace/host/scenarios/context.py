@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..cdp import CDP
+from ..cdp import CDP, CDPError
 from ..chromium import wait_js
 from .metrics import Sample
 from .page import AUTHKIT, HARNESS, SAMPLE
+
+NAVIGATING = re.compile(r"navigated or closed|context was destroyed|Cannot find context|Cannot find default execution context")
 
 # Side by side on a busy 2-core machine a tab can take longer than CDP's default 10 s
 # to answer a command (attaching to a new tab, freezing one); the story does not depend on it.
@@ -141,7 +144,7 @@ class Context:
         return wait_js(self.driver, script, timeout, message, ScenarioError)
 
     def state(self, handle: str | None = None) -> dict[str, Any]:
-        raw = self.cdp.evaluate(handle or self.main, SAMPLE)
+        raw = self.read(handle or self.main, SAMPLE)
         return json.loads(raw) if raw else {}
 
     def send_message(self, body: str, handle: str | None = None) -> None:
@@ -155,6 +158,19 @@ class Context:
 
     def page(self, handle: str, expression: str):
         return self.cdp.evaluate(handle, expression)
+
+    def read(self, handle: str, expression: str, timeout: float = 15.0):
+        """``page()`` for an expression that only reads: evaluated again while the page is
+        navigating (the bridge reloads the tab on a sign-out; Chromium then answers
+        "Inspected target navigated or closed" to an evaluation in flight)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return self.page(handle, expression)
+            except CDPError as exc:
+                if not NAVIGATING.search(str(exc)) or time.monotonic() > deadline:
+                    raise
+            time.sleep(0.25)
 
     def force_refresh(self, handle: str | None = None) -> None:
         """The tab's AuthKit refreshes now (``getAccessToken({forceRefresh: true})``), as the
@@ -182,7 +198,7 @@ class Context:
             self.driver.close()
         self.driver.switch_to.window(self.main)
         self.cdp.tab(self.main, "Page.bringToFront")
-        if self.page(self.main, "document.visibilityState") == "hidden":
+        if self.read(self.main, "document.visibilityState") == "hidden":
             # A tab frozen while in front stays hidden after it resumes, whatever brings it
             # to the front; restoring its window (as a returning user does) makes it visible.
             self._window_state(self.main, "minimized")
@@ -201,7 +217,7 @@ class Context:
             self.wait_js("return !!(globalThis.__labState && globalThis.__labState.authkitUser)", 30,
                          f"the lab {kind} did not restore the session")
         except ScenarioError as exc:
-            state = self.page(handle, "JSON.stringify([globalThis.__labState, document.visibilityState])")
+            state = self.read(handle, "JSON.stringify([globalThis.__labState, document.visibilityState])")
             raise ScenarioError(f"{exc}; its state: {state}") from None
         return handle
 
@@ -326,7 +342,7 @@ class Context:
         (the bridge's reloadOnSignOut): then its recorder is booting again; wait for it."""
         expression = "globalThis.authtrace && globalThis.authtrace.ready && globalThis.authtrace.exportTrace()"
         for attempt in range(2):
-            raw = self.page(self.main, expression)
+            raw = self.read(self.main, expression)
             if raw:
                 return raw
             if attempt == 0:

@@ -127,7 +127,7 @@ def _final(ctx: Context) -> list[dict[str, Any]]:
     out = []
     for handle in ctx.tab_samples or [ctx.main]:
         try:
-            raw = ctx.page(handle, FINAL)
+            raw = ctx.read(handle, FINAL)
         except Exception:  # a tab closed by the story
             raw = None
         out.append(json.loads(raw) if raw else {})
