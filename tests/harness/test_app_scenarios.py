@@ -15,6 +15,9 @@ import sys
 
 import pytest
 
+from authtrace.host.commands import app_options
+from authtrace.host.errors import UsageError
+from authtrace.host.harness.app_server import AppServer, free_port
 from authtrace.host.scenarios.runner import FIELDS
 
 from .conftest import needs_node
@@ -62,9 +65,17 @@ def test_the_stock_adapter_in_your_app_ends_hidden_tab_resume_typeerror_in_a_spl
 
 
 def test_the_bridge_in_your_app_holds_the_targets_in_the_chaos_matrix(app):
-    proc = authtrace(app, "chaos", "--app-cmd", APP_CMD, "--app-env", "VITE_AUTH_ADAPTER=bridge",
-                     "--convex-functions", "convex", "--scenarios", "hidden-tab-resume-typeerror", "laptop-sleep",
-                     "--seeds", "1", "--json", timeout=900)
+    """The app started by its developer (--app-url), pointed at the Convex emulator's port."""
+    port = free_port()
+    env = {"VITE_CONVEX_URL": f"http://127.0.0.1:{port}", "VITE_WORKOS_CLIENT_ID": "client_local",
+           "VITE_AUTH_ADAPTER": "bridge"}
+    server = AppServer(APP_CMD, env, cwd=str(app)).start()
+    try:
+        proc = authtrace(app, "chaos", "--app-url", server.url, "--convex-port", str(port),
+                         "--convex-functions", "convex", "--scenarios", "hidden-tab-resume-typeerror", "laptop-sleep",
+                         "--seeds", "1", "--json", timeout=900)
+    finally:
+        server.stop()
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = json.loads(proc.stdout)
     runs = out["runs"]
@@ -82,6 +93,32 @@ def test_the_bridge_in_your_app_holds_the_targets_in_the_chaos_matrix(app):
     summary = out["summary"]
     assert summary["errors"] == [] and summary["targets_met"], summary["failures"]
     assert {row["adapter"] for row in summary["rows"]} == {"app"} and all("targets" in row for row in summary["rows"])
+
+
+def options(*argv):
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    app_options.add(parser)
+    return parser.parse_args(list(argv))
+
+
+def test_the_options_become_the_station_of_the_runs():
+    st = app_options.station(options("--app-cmd", APP_CMD, "--app-env", "VITE_AUTH_ADAPTER=bridge", "--app-env",
+                                     "EMPTY=", "--app-action", ADD, "--client-id", "client_x"))
+    assert (st.app_cmd, st.app_env, st.action, st.client_id, st.convex_port) == \
+        (APP_CMD, {"VITE_AUTH_ADAPTER": "bridge", "EMPTY": ""}, ADD, "client_x", 0)
+    assert app_options.station(options("--app-url", "http://localhost:5173/")).convex_port == app_options.DEFAULT_CONVEX_PORT
+    assert not app_options.wanted(options())
+    for argv, words in [(("--app-cmd", APP_CMD, "--app-env", "1X=2"), "NAME=VALUE"),
+                        (("--app-cmd", APP_CMD, "--app-env", "NOVALUE"), "NAME=VALUE"),
+                        (("--app-url", "http://localhost:5173", "--app-env", "A=1"), "--app-cmd starts"),
+                        (("--app-url", "file:///etc/passwd"), r"not an http\(s\) URL"),
+                        (("--app-url", "http://x", "--convex-port", "70000"), "not a port")]:
+        with pytest.raises(UsageError, match=words):
+            app_options.station(options(*argv))
+    with pytest.raises(UsageError, match="--app-action needs --app-url or --app-cmd"):
+        app_options.wanted(options("--app-action", ADD))
 
 
 def test_what_cannot_run_against_an_app_is_refused_with_the_reason(app):
