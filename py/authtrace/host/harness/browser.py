@@ -9,6 +9,8 @@ starts signed out, as in a fresh profile.
 
 from __future__ import annotations
 
+from selenium.common.exceptions import WebDriverException
+
 from ..chromium import new_driver
 from .devtools import DevTools, DevToolsError
 
@@ -55,7 +57,7 @@ class Browser:
             self.devtools.send("Network.clearBrowserCookies", session=session)
             for origin in sorted(self.origins):
                 self.devtools.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"}, session=session)
-        except DevToolsError:
+        except (DevToolsError, WebDriverException):
             pass  # a browser that cannot clean up is replaced by the next session
 
     def quit(self) -> None:
