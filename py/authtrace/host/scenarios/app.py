@@ -96,8 +96,8 @@ class AppContext(Context):
             self.mark(f"user acts: {body} (no --app-action: nothing done)")
             return
         try:
-            self.page(handle or self.main, self.action)
-        except Exception as exc:  # the app's own code threw: the story goes on, the trace says so
+            self.app_tabs[handle or self.main].evaluate(self.action)  # (raises what the expression threw)
+        except Exception as exc:  # the story goes on; the trace says so
             self.mark(f"user acts: {body} (--app-action failed: {str(exc)[:120]})")
             return
         self.mark(f"user acts: {body} (--app-action)")
