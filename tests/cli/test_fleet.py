@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -121,4 +122,9 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path):
     junk.mkdir()
     (junk / "x.json").write_text("[1, 2]")
     assert "x.json" in run("fleet", str(junk)).one_line_error()
-    assert "Dask scheduler" in run("fleet", str(junk), "--scheduler", "tcp://127.0.0.1:9").one_line_error()
+    started = time.monotonic()
+    unreachable = run("fleet", str(junk), "--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "1")
+    assert "Dask scheduler" in unreachable.one_line_error()
+    assert time.monotonic() - started < 8  # the timeout is the one asked for, not the default 10 s
+    for bad in ("0", "-1", "nan"):
+        assert "--connect-timeout" in run("fleet", str(junk), "--connect-timeout", bad).one_line_error()

@@ -29,6 +29,8 @@ def register(sub) -> None:
                    help="files, or directories (their *.json, *.har, *.jsonl, *.ndjson files)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask scheduler (authtrace[fleet])")
+    p.add_argument("--connect-timeout", type=float, default=10.0, metavar="SECONDS",
+                   help="give up on an unreachable --scheduler after this long (default 10)")
     p.add_argument("--workers", type=int, default=None, help="local processes (default: one per core)")
     p.add_argument("--work-dir", type=Path, default=None,
                    help="where OTLP records are sorted by session (default: the temporary directory; with "
@@ -42,8 +44,11 @@ def run_fleet(args) -> int:
 
     if args.workers is not None and args.workers < 1:
         raise UsageError("--workers must be at least 1")
+    if not args.connect_timeout > 0:  # also refuses nan
+        raise UsageError("--connect-timeout must be a positive number of seconds")
     started = time.perf_counter()
-    summary, how = run(args.inputs, scheduler=args.scheduler, workers=args.workers, work_dir=args.work_dir)
+    summary, how = run(args.inputs, scheduler=args.scheduler, workers=args.workers, work_dir=args.work_dir,
+                       connect_timeout=args.connect_timeout)
     out = summary.to_json()
     out["run"] = {**how, "seconds": round(time.perf_counter() - started, 3)}
     if args.json:

@@ -53,13 +53,13 @@ class LocalPool:
 
 
 class DaskPool:
-    def __init__(self, address: str) -> None:
+    def __init__(self, address: str, connect_timeout: float = 10.0) -> None:
         try:
             from distributed import Client
         except ImportError:
             raise UsageError("--scheduler needs Dask: pip install 'authtrace[fleet]'") from None
         try:
-            self._client = Client(address, timeout="10s")
+            self._client = Client(address, timeout=f"{connect_timeout}s")
         except (OSError, TimeoutError) as exc:
             raise UsageError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
         self.workers = max(1, sum(w.get("nthreads", 1) for w in self._client.scheduler_info()["workers"].values()))
@@ -84,10 +84,10 @@ class DaskPool:
 
 
 def run(paths: list[Path], scheduler: str | None = None, workers: int | None = None,
-        work_dir: Path | None = None) -> tuple[Summary, dict[str, Any]]:
+        work_dir: Path | None = None, connect_timeout: float = 10.0) -> tuple[Summary, dict[str, Any]]:
     """The summary of every session in ``paths``, and how it ran."""
     otlp_bytes = sum(p.stat().st_size for p in files(paths) if is_otlp(p))  # a walk of names and sizes only
-    pool = DaskPool(scheduler) if scheduler else LocalPool(workers)
+    pool = DaskPool(scheduler, connect_timeout) if scheduler else LocalPool(workers)
     buckets = max(2 * pool.workers, math.ceil(otlp_bytes / BUCKET_BYTES))
     work = Path(tempfile.mkdtemp(prefix="authtrace-fleet-", dir=work_dir))
     summary = Summary()
