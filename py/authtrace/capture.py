@@ -34,9 +34,8 @@ _SYNC_KEEP = {"Connect", "Authenticate", "AuthError", "Transition", "Mutation", 
 
 @dataclass
 class _Socket:
-    identity: int = 0
+    """Per socket: how many Transitions came (the first is always kept, later ones when the identity changes)."""
     transitions: int = 0
-    token_fp: str | None = None
 
 
 @dataclass
@@ -255,7 +254,6 @@ class Capture:
             value = msg.get("value")
             if isinstance(value, str) and value:
                 out["token"] = self._secret(value)
-                sock.token_fp = out["token"]
                 claims = read_claims(value)
                 if claims and claims.exp is not None:
                     out["iat"], out["exp"] = claims.iat, claims.exp
@@ -270,7 +268,6 @@ class Capture:
             start, end = _obj(msg.get("startVersion")), _obj(msg.get("endVersion"))
             sock.transitions += 1
             changed = end.get("identity", 0) != start.get("identity", 0)
-            sock.identity = end.get("identity", sock.identity)
             if not changed and sock.transitions > 1:
                 return []
             return [(Kind.CONVEX, "Transition", {**base, "identity_from": start.get("identity"),

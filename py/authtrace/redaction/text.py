@@ -315,7 +315,7 @@ class TextRedaction(UrlRedaction):
         if _FP_AT.match(m.string, m.start("val")) or val.lower() in _PROSE:
             return m.group(0)
         head = m.group(0)[: m.start("val") - m.start()]
-        return head + self.secret(unquote(val) if "%" in val else val)
+        return head + self.secret(val)  # secret() decodes a URL-encoded value once
 
     def _quoted_sub(self, m: re.Match) -> str:
         val = m.group("val")
