@@ -13,6 +13,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
 import _traces as S  # noqa: E402
 from _builders import make_jwt  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _run import completed  # noqa: E402
 
 HAR_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "har"
 HAR_T0_S = int(datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc).timestamp())
@@ -21,7 +23,7 @@ MINTED = {"reconnect-offline": {1: 0, 2: 618}, "healthy": {1: 0, 2: 290}, "cooki
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "authtrace", *args], capture_output=True, text=True)
+    return completed(*args)
 
 
 def har_file(tmp_path: Path, name: str) -> tuple[Path, list[str]]:

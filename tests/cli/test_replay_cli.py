@@ -2,19 +2,20 @@
 needs no browser."""
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _run import completed  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 TRACES = ROOT / "tests" / "fixtures" / "traces"
 
 
 def cli(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "authtrace", "replay", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd, timeout=120)
+    return completed("replay", *args, cwd=cwd)
 
 
 def one_line_error(r, *words):

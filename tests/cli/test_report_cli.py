@@ -13,6 +13,9 @@ from pathlib import Path
 from authtrace import Trace
 from authtrace.report import Input, combine, render
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _run import completed  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "tests" / "fixtures" / "traces" / "hidden-tab-resume-typeerror.stock.json"
 OTHER_TAB = ROOT / "tests" / "fixtures" / "traces" / "missing-refresh-token-other-tab.stock.json"
@@ -20,7 +23,7 @@ HAR = ROOT / "tests" / "fixtures" / "har" / "cookie-missing-refresh-token.har"
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "authtrace", *args], capture_output=True, text=True)
+    return completed(*args)
 
 
 def verdict(html: str) -> str:

@@ -13,10 +13,12 @@ from authtrace import Event, Kind, Trace, fingerprint
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
 from _builders import make_jwt, opaque_token  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _run import completed  # noqa: E402
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "authtrace", *args], capture_output=True, text=True)
+    return completed(*args)
 
 
 def test_version():
