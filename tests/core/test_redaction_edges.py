@@ -186,3 +186,9 @@ def test_json_depth_is_counted_not_just_the_brackets():
     assert not shallow_json("[" * (L + 1) + "]" * (L + 1))
     assert shallow_json("[" + "[]," * (L + 1) + "[]]")  # many brackets, two levels
     assert shallow_json('["' + "[" * (L + 1) + '"]')  # brackets inside a string do not nest
+
+
+def test_a_secret_container_ends_at_its_own_bracket_whatever_bare_words_it_holds():
+    r = Redactor()
+    assert r.string('refresh_token: [X] then "plain"') == 'refresh_token: [X] then "plain"'
+    assert r.string('refresh_token: {XX} then "plain"') == 'refresh_token: {XX} then "plain"'

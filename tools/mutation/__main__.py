@@ -8,6 +8,11 @@ working directory mutmut expects, guards the run against browsers
 every surviving mutant as a diff. Exit code 0 when the targets of issue 21 hold
 (≥ 80 % overall, ≥ 70 % in every module), 1 when not, 2 on bad usage.
 
+Equivalent mutants (a change that cannot change behaviour, so no test can kill it) are
+listed by name, each with its reason, in ``[tool.authtrace.mutation.equivalent]`` of
+``pyproject.toml``; they are shown apart and left out of the score. An entry whose mutant
+no longer exists (its function changed) or was killed is reported, so the list stays true.
+
 mutmut names modules after their path under ``src/`` (``src/authtrace/jwt.py`` is
 ``authtrace.jwt``, as the tests import it); the package lives in ``py/``, so the
 run happens in ``.authtrace/mutation/`` where ``src`` links to ``py``. Results
@@ -35,6 +40,18 @@ OUT_OF_SAMPLE = 34  # mutmut's "skipped": a result it leaves alone, so those mut
 SAMPLE_MIN = 20  # mutants per module at least (all of a smaller module), so every module gets a score
 # Everything else counts against the score: survived (0), no test calls the function (33, 5),
 # and anything odd (a crash of the run itself is not a test failing).
+
+
+def equivalents() -> dict[str, str]:
+    """Mutant name -> why it cannot change behaviour (``[tool.authtrace.mutation.equivalent]``)."""
+    import tomllib
+
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    table = data.get("tool", {}).get("authtrace", {}).get("mutation", {}).get("equivalent", {})
+    bad = [name for name, why in table.items() if not (isinstance(why, str) and why.strip())]
+    if bad:
+        raise SystemExit(f"mutation: equivalent mutants need a reason: {', '.join(bad)}")
+    return table
 
 
 def lay_out() -> None:
@@ -147,14 +164,22 @@ def diff_lines(name: str, module: str) -> list[str]:
     return ["  " + line for line in diff.splitlines()[2:] if line[:1] in "-+"]
 
 
-def report(by_module: dict[str, dict[str, int | None]], show_survivors: bool) -> bool:
+def report(by_module: dict[str, dict[str, int | None]], show_survivors: bool,
+           equivalent: dict[str, str] | None = None) -> bool:
+    equivalent = equivalent or {}
     rows = []
     total = Counter()
     left_out = sum(code == OUT_OF_SAMPLE for codes in by_module.values() for code in codes.values())
     survivors = defaultdict(list)
+    listed_equivalent = []
+    stale = {name: "no such mutant (its function changed?)" for name in equivalent}
     for module, codes in by_module.items():
         c = Counter()
         for name, code in codes.items():
+            if name in stale:
+                del stale[name]
+                if code in KILLED:
+                    stale[name] = "listed as equivalent, but a test kills it"
             if code == OUT_OF_SAMPLE:
                 continue
             c["total"] += 1
@@ -162,6 +187,9 @@ def report(by_module: dict[str, dict[str, int | None]], show_survivors: bool) ->
                 c["unchecked"] += 1
             elif code in KILLED:
                 c["killed"] += 1
+            elif name in equivalent:
+                c["equivalent"] += 1
+                listed_equivalent.append(name)
             else:
                 c["survived"] += 1
                 survivors[module].append((name, code))
@@ -180,18 +208,27 @@ def report(by_module: dict[str, dict[str, int | None]], show_survivors: bool) ->
                 print(f"{name}  [{why}]")
                 print("\n".join(diff_lines(name, module)))
 
+    if show_survivors and listed_equivalent:
+        print("\n== equivalent (pyproject.toml [tool.authtrace.mutation.equivalent]; not in the score)")
+        for name in sorted(listed_equivalent):
+            print(f"{name}: {equivalent[name]}")
+    for name, why in sorted(stale.items()):
+        print(f"mutation: equivalent entry {name}: {why}", file=sys.stderr)
+
     ok = True
-    print(f"\n{'module':36} {'mutants':>7} {'killed':>7} {'survived':>8} {'unchecked':>9} {'score':>7}")
+    print(f"\n{'module':36} {'mutants':>7} {'killed':>7} {'survived':>8} {'equiv.':>6} {'unchecked':>9} {'score':>7}")
     for module, c in rows:
         s = score(c)
         low = s is not None and s < TARGET_MODULE
         ok &= not low
         mark = "  < 70%" if low else ""
         shown = "-" if s is None else f"{s:.1f}%"
-        print(f"{module:36} {c['total']:7} {c['killed']:7} {c['survived']:8} {c['unchecked']:9} {shown:>7}{mark}")
+        print(f"{module:36} {c['total']:7} {c['killed']:7} {c['survived']:8} {c['equivalent']:6} {c['unchecked']:9} "
+              f"{shown:>7}{mark}")
     s = score(total)
     shown = "-" if s is None else f"{s:.1f}%"
-    print(f"{'overall':36} {total['total']:7} {total['killed']:7} {total['survived']:8} {total['unchecked']:9} {shown:>7}")
+    print(f"{'overall':36} {total['total']:7} {total['killed']:7} {total['survived']:8} {total['equivalent']:6} "
+          f"{total['unchecked']:9} {shown:>7}")
     ok &= s is not None and s >= TARGET_OVERALL and total["unchecked"] == 0
     if left_out:
         print(f"(a sample: {total['total']} of {total['total'] + left_out} mutants; --sample to change it)")
@@ -234,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.recheck:
             print(f"mutation: {recheck_survivors()} mutants to run again")
         run_mutmut(args.names, args.max_children)
-    ok = report(results(), show_survivors=not args.no_survivors)
+    ok = report(results(), show_survivors=not args.no_survivors, equivalent=equivalents())
     return 0 if ok else 1
 
 
