@@ -62,6 +62,20 @@ def test_a_request_names_its_grant(grant_type, text):
     assert describe(auth("request", grant_type=grant_type)) == text
 
 
+@pytest.mark.parametrize("payload, text", [
+    ({"refresh_token": "tok:0123456789ab", "refresh_token_sent": True}, "WorkOS refresh → (tok:0123456789ab)"),
+    ({"refresh_token": "tok:0123456789ab", "refresh_token_sent": True, "credentials": "include"},
+     "WorkOS refresh → (tok:0123456789ab, credentials: include)"),
+    # the cookie mode: no token in the body, the refresh cookie has to go with credentials: include
+    ({"refresh_token_sent": False, "credentials": "include"}, "WorkOS refresh → (no refresh token, credentials: include)"),
+    ({"refresh_token": "tok:0123456789ab", "refresh_token_sent": False}, "WorkOS refresh → (no refresh token)"),
+    ({"credentials": "same-origin"}, "WorkOS refresh → (no refresh token)"),
+])
+def test_a_refresh_request_says_what_it_carried(payload, text):
+    # which refresh token went (or none), the first thing to read when WorkOS says "Missing refresh token."
+    assert describe(auth("request", grant_type="refresh_token", **payload)) == text
+
+
 def test_a_refresh_answered_with_a_token():
     line = describe(auth("response", grant_type="refresh_token", status=200, ok=True,
                          access_token="tok:0123456789ab", expires_in_s=299.8))

@@ -30,7 +30,7 @@ def _fetch(e: Event) -> str | None:
     grant = {"refresh_token": "refresh", "authorization_code": "code exchange"}.get(
         str(p.get("grant_type")), p.get("grant_type") or "authenticate")
     if e.type == "request":
-        if grant == "refresh_token":
+        if grant == "refresh":
             rt = p.get("refresh_token") if p.get("refresh_token_sent") else "no refresh token"
             return f"WorkOS refresh → ({rt}" + (", credentials: include)" if p.get("credentials") == "include" else ")")
         return f"WorkOS {grant} →"
