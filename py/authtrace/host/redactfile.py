@@ -194,8 +194,7 @@ def _object(src: Source, w: _Writer, r: Redactor, field: str | None, level: int,
         if not isinstance(value, (dict, list)):
             scalars[key] = value
     for key, value in pending or ():
-        ctx = Context({**scalars, **({"value": None} if any(k == "value" for k, _ in pending) else {})},
-                      field, r.names)
+        ctx = Context({**scalars, **({"value": None} if any(k == "value" for k, _ in pending) else {})}, field)
         f, p, special = r.member(key, value, ctx)
         w.key(r.key(key), level + 1)
         w.out.write(dumps(special if special is not None else r.value(value, f, p), level + 1))

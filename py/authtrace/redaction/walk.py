@@ -45,7 +45,7 @@ class Context:
 
     __slots__ = ("authenticate", "storage", "pair_name", "cookie", "base64")
 
-    def __init__(self, obj: Mapping[str, Any], field: str | None, names: Names) -> None:
+    def __init__(self, obj: Mapping[str, Any], field: str | None) -> None:
         self.authenticate = obj.get("type") == "Authenticate"
         name = obj.get("name")
         self.pair_name = name if isinstance(name, str) and "value" in obj else None
@@ -137,7 +137,7 @@ class Redactor(TextRedaction):
                 yield v, None, secret, out, nk
             return
         # Most objects have no member whose meaning depends on its siblings.
-        ctx = Context(obj, field, self.names) if not _CONTEXT_KEYS.isdisjoint(obj) else None
+        ctx = Context(obj, field) if not _CONTEXT_KEYS.isdisjoint(obj) else None
         key = self.key
         for k, v in obj.items():
             nk = key(k)
@@ -198,7 +198,8 @@ class Redactor(TextRedaction):
         red = self.string(decoded)
         if red == decoded:
             return text
-        return base64.b64encode(red.encode(codec, "surrogatepass" if codec == "utf-8" else "strict")).decode()
+        # strictly decoded text plus ASCII fingerprints: it always encodes back
+        return base64.b64encode(red.encode(codec)).decode()
 
     # -- compatibility with the old flat API ---------------------------------------------
     def mapping(self, obj: dict[str, Any]) -> dict[str, Any]:
