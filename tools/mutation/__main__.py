@@ -84,25 +84,30 @@ def generate() -> None:
     create_mutants(os.cpu_count() or 2)
 
 
-def _bucket(name: str) -> str:
+def _bucket(name: str, seed: int = 0) -> str:
     import hashlib
 
-    return hashlib.sha256(name.encode()).hexdigest()
+    return hashlib.sha256((f"{seed}:{name}" if seed else name).encode()).hexdigest()
 
 
-def choose_sample(percent: float | None) -> int:
-    """Mark the mutants outside a deterministic sample as skipped (``percent`` None: none are).
+SAMPLE_FILE = WORK / "sample.json"  # the mutants of the last chosen sample: the report counts these
 
-    Per module, the mutants with the lowest hashes of their names: ``percent`` % of them, at
-    least :data:`SAMPLE_MIN`. The same code gives the same sample, so runs compare."""
+
+def choose_sample(percent: float | None, seed: int = 0) -> int:
+    """Choose the mutants to judge (``percent`` None: all) and mark the others without a result
+    as skipped, so mutmut does not run them; results outside the sample are kept for later.
+
+    Per module, the mutants with the lowest hashes of their names (with ``seed``): ``percent`` %
+    of them, at least :data:`SAMPLE_MIN`. The same code and seed give the same sample, so runs
+    compare; another seed gives a sample independent of the tests written against the first."""
     import json
     import math
 
-    chosen = 0
+    chosen: list[str] = []
     for meta in (WORK / "mutants" / PACKAGE).rglob("*.py.meta"):
         data = json.loads(meta.read_text())
         codes = data["exit_code_by_key"]
-        names = sorted(codes, key=_bucket)
+        names = sorted(codes, key=lambda name: _bucket(name, seed))
         n = len(names) if percent is None else max(math.ceil(len(names) * percent / 100), min(len(names), SAMPLE_MIN))
         keep = set(names[:n])
         for name in names:
@@ -110,9 +115,21 @@ def choose_sample(percent: float | None) -> int:
                 codes[name] = None
             elif name not in keep and codes[name] is None:
                 codes[name] = OUT_OF_SAMPLE
-        chosen += n
+        chosen += names[:n]
         meta.write_text(json.dumps(data, indent=4))
-    return chosen
+    SAMPLE_FILE.write_text(json.dumps({"percent": percent, "seed": seed, "mutants": sorted(chosen)}, indent=0))
+    return len(chosen)
+
+
+def saved_sample() -> tuple[set[str] | None, str]:
+    """The mutants of the last sample and how it was chosen (None: count every mutant with a result)."""
+    import json
+
+    if not SAMPLE_FILE.exists():
+        return None, ""
+    data = json.loads(SAMPLE_FILE.read_text())
+    how = "all mutants" if data["percent"] is None else f"a {data['percent']:g} % sample, seed {data['seed']}"
+    return set(data["mutants"]), how
 
 
 def recheck_survivors() -> int:
@@ -165,10 +182,13 @@ def diff_lines(name: str, module: str) -> list[str]:
 
 
 def report(by_module: dict[str, dict[str, int | None]], show_survivors: bool,
-           equivalent: dict[str, str] | None = None) -> bool:
+           equivalent: dict[str, str] | None = None, sample: set[str] | None = None, how: str = "") -> bool:
     equivalent = equivalent or {}
     rows = []
     total = Counter()
+    if sample is not None:  # results of earlier samples stay on disk but are not this run's count
+        by_module = {module: {name: (code if name in sample else OUT_OF_SAMPLE) for name, code in codes.items()}
+                     for module, codes in by_module.items()}
     left_out = sum(code == OUT_OF_SAMPLE for codes in by_module.values() for code in codes.values())
     survivors = defaultdict(list)
     listed_equivalent = []
@@ -231,7 +251,8 @@ def report(by_module: dict[str, dict[str, int | None]], show_survivors: bool,
           f"{total['unchecked']:9} {shown:>7}")
     ok &= s is not None and s >= TARGET_OVERALL and total["unchecked"] == 0
     if left_out:
-        print(f"(a sample: {total['total']} of {total['total'] + left_out} mutants; --sample to change it)")
+        print(f"({how or 'a sample'}: {total['total']} of {total['total'] + left_out} mutants; "
+              "--sample and --seed to change it)")
     verdict = "meets" if ok else "does not meet"
     print(f"\nmutation score {shown}: {verdict} the target (>= {TARGET_OVERALL:.0f}% overall, "
           f">= {TARGET_MODULE:.0f}% in every module, every mutant checked)")
@@ -247,6 +268,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-survivors", action="store_true", help="print only the table")
     p.add_argument("--sample", type=float, metavar="PERCENT",
                    help=f"run a deterministic sample: PERCENT %% of each module's mutants (at least {SAMPLE_MIN})")
+    p.add_argument("--seed", type=int, default=0,
+                   help="which sample: another seed draws mutants independently of the last (default 0)")
     p.add_argument("--max-children", type=int, default=os.cpu_count() or 2, help="parallel test runs")
     args = p.parse_args(argv)
     try:
@@ -265,13 +288,14 @@ def main(argv: list[str] | None = None) -> int:
     os.chdir(WORK)
     if not args.report:
         generate()
-        if not args.names:  # named mutants run whatever the sample
-            print(f"mutation: {choose_sample(args.sample)} mutants in the run"
-                  + (f" (a {args.sample:g} % sample)" if args.sample is not None else ""))
-        if args.recheck:
+        if args.recheck:  # before the sample is chosen, so survivors outside it are not run
             print(f"mutation: {recheck_survivors()} mutants to run again")
+        if not args.names:  # named mutants run whatever the sample
+            print(f"mutation: {choose_sample(args.sample, args.seed)} mutants in the run"
+                  + (f" (a {args.sample:g} % sample, seed {args.seed})" if args.sample is not None else ""))
         run_mutmut(args.names, args.max_children)
-    ok = report(results(), show_survivors=not args.no_survivors, equivalent=equivalents())
+    sample, how = saved_sample()
+    ok = report(results(), show_survivors=not args.no_survivors, equivalent=equivalents(), sample=sample, how=how)
     return 0 if ok else 1
 
 
