@@ -55,5 +55,15 @@ def test_every_equivalent_in_pyproject_has_a_reason():
     assert all(name.startswith("authtrace.") and "__mutmut_" in name and len(why) > 20 for name, why in table.items())
 
 
+def test_an_equivalent_without_a_reason_is_refused_with_exit_2(tmp_path, monkeypatch, capsys):
+    import tools.mutation.__main__ as tool
+
+    (tmp_path / "pyproject.toml").write_text('[tool.authtrace.mutation.equivalent]\n"a.x__mutmut_1" = " "\n')
+    monkeypatch.setattr(tool, "ROOT", tmp_path)
+    with pytest.raises(SystemExit) as exc:
+        tool.equivalents()
+    assert exc.value.code == 2 and "a.x__mutmut_1" in capsys.readouterr().err
+
+
 if __name__ == "__main__":
     sys.exit(pytest.main([__file__]))

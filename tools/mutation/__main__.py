@@ -50,7 +50,8 @@ def equivalents() -> dict[str, str]:
     table = data.get("tool", {}).get("authtrace", {}).get("mutation", {}).get("equivalent", {})
     bad = [name for name, why in table.items() if not (isinstance(why, str) and why.strip())]
     if bad:
-        raise SystemExit(f"mutation: equivalent mutants need a reason: {', '.join(bad)}")
+        print(f"mutation: equivalent mutants need a reason in pyproject.toml: {', '.join(bad)}", file=sys.stderr)
+        raise SystemExit(2)
     return table
 
 
