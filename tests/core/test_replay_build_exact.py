@@ -12,22 +12,10 @@ from authtrace.replay import FORMAT, PlanError, build_plan, compare, page_inject
 from authtrace.replay.inject import outcome_of
 from authtrace import workos_errors
 
-T0 = 1_800_000_000_000.0
-TAB = "tab-main"
-AUTH = "http://127.0.0.1:8787/user_management/authenticate"
+from _replay_events import AUTH, TAB, Events
 
 
-class Rec:
-    """A tiny trace builder: ``at`` in seconds after the start."""
-
-    def __init__(self):
-        self.events = []
-        self.req = 0
-
-    def ev(self, at, kind, type, **payload):
-        self.events.append({"id": len(self.events) + 1, "tab": TAB, "mono": at * 1000, "wall": T0 + at * 1000,
-                            "kind": kind, "type": type, "payload": payload})
-
+class Rec(Events):
     def failed_refresh(self, at, **error):
         self.req += 1
         self.ev(at, "fetch", "request", request=self.req, method="POST", url=AUTH, auth=True,

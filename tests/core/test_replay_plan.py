@@ -23,22 +23,10 @@ from authtrace.replay import (
     validate_plan,
 )
 
-T0 = 1_800_000_000_000.0
-TAB = "tab-main"
-AUTH = "http://127.0.0.1:8787/user_management/authenticate"
+from _replay_events import AUTH, TAB, Events
 
 
-class Rec:
-    """A tiny trace builder: ``at`` in seconds after the start."""
-
-    def __init__(self):
-        self.events = []
-        self.req = 0
-
-    def ev(self, at, kind, type, tab=TAB, **payload):
-        self.events.append({"id": len(self.events) + 1, "tab": tab, "mono": at * 1000, "wall": T0 + at * 1000,
-                            "kind": kind, "type": type, "payload": payload})
-
+class Rec(Events):
     def refresh(self, at, tab=TAB, took=0.01, **end):
         self.req += 1
         mark = {"replayed": end["replayed"]} if end.get("replayed") else {}
